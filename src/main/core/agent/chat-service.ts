@@ -1,0 +1,102 @@
+import type { ApiError, ChatEvent, ChatRequest, ChatResponse, Engine, Usage } from '../../../shared/protocol';
+import { SelectorError, type Inventory } from '../fleet';
+import type { ConversationRepository } from '../store';
+import type { EngineAnswer, EngineRequest } from './offline-engine';
+
+/** An engine answers one user turn; the offline engine today, the model agent with its issue. */
+export interface ChatEngine {
+  readonly kind: Engine;
+  answer(request: EngineRequest): Promise<EngineAnswer>;
+}
+
+export class ChatError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+    this.name = 'ChatError';
+  }
+}
+
+export interface ChatCallOptions {
+  onEvent?: (event: ChatEvent) => void;
+  signal?: AbortSignal;
+}
+
+const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, model: null };
+
+/**
+ * One user turn: find or start the conversation, store the question before any work
+ * (a crash loses at most the answer in flight), let the engine answer through the
+ * tools, stream typed events, and store the answer with its tool calls.
+ */
+export class ChatService {
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly inventory: Inventory,
+    private readonly engine: ChatEngine,
+  ) {}
+
+  get engineKind(): Engine {
+    return this.engine.kind;
+  }
+
+  async chat(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
+    const existing = request.conversationId ? this.conversations.get(request.conversationId) : null;
+    if (request.conversationId && !existing) {
+      throw new ChatError({ code: 'not_found', message: `no conversation with id ${request.conversationId}` });
+    }
+    if (request.host) {
+      try {
+        this.inventory.select(request.host);
+      } catch (err) {
+        if (err instanceof SelectorError) throw new ChatError({ code: 'unknown_host', message: err.message });
+        throw err;
+      }
+    }
+    const conversation = existing ?? this.conversations.create({ title: request.message, host: request.host ?? null });
+    if (existing && request.host && request.host !== existing.host) this.conversations.setHost(existing.id, request.host);
+    const conversationId = conversation.id;
+    const emit = (event: ChatEvent) => options.onEvent?.(event);
+
+    this.conversations.appendMessage(conversationId, { role: 'user', content: request.message });
+
+    let answer: EngineAnswer;
+    try {
+      answer = await this.engine.answer({
+        message: request.message,
+        host: request.host ?? conversation.host ?? null,
+        conversationId,
+        signal: options.signal,
+        onToolStart: (call) => emit({ type: 'tool_call', conversationId, ...call }),
+        onToolResult: (call) => emit({ type: 'tool_result', conversationId, call }),
+      });
+    } catch (err) {
+      const error: ApiError = { code: 'internal', message: `the ${this.engine.kind} engine failed: ${(err as Error).message}` };
+      emit({ type: 'error', conversationId, error });
+      throw new ChatError(error);
+    }
+
+    // The offline answer is complete at once; streaming it by line keeps one event contract for both engines.
+    for (const piece of answer.reply.match(/[^\n]*\n|[^\n]+$/g) ?? []) emit({ type: 'token', conversationId, text: piece });
+
+    const stored = this.conversations.appendMessage(conversationId, {
+      role: 'assistant',
+      content: answer.reply,
+      engine: this.engine.kind,
+      toolCalls: answer.toolCalls,
+    });
+    if (answer.host && answer.host !== conversation.host && !request.host) this.conversations.setHost(conversationId, answer.host);
+
+    const response: ChatResponse = {
+      conversationId,
+      messageId: stored.id,
+      reply: answer.reply,
+      engine: this.engine.kind,
+      toolCalls: answer.toolCalls,
+      pendingApprovals: [],
+      usage: ZERO_USAGE,
+    };
+    emit({ type: 'usage', conversationId, usage: ZERO_USAGE });
+    emit({ type: 'done', conversationId, response });
+    return response;
+  }
+}

@@ -1,0 +1,56 @@
+import { Command, CommanderError } from 'commander';
+import { registerServeCommand } from './serve-command';
+import { registerChatCommand } from './chat-command';
+import { registerExecCommand } from './exec-command';
+import { EXIT, CliFailure } from './exit';
+import { FLEETMIND_VERSION } from '../version';
+
+/**
+ * `fleetmind` entry point. Exit codes (DESIGN): 0 success, 2 bad usage, 1 failure.
+ * Each command lives in its own file and registers itself here.
+ */
+export function buildProgram(): Command {
+  const program = new Command('fleetmind')
+    .description('AI-assisted console for a fleet of Linux servers (headless core, HTTP API and CLI)')
+    .version(FLEETMIND_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServeCommand(program);
+  registerChatCommand(program);
+  registerExecCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      if (err.exitCode === 0) return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (err instanceof CliFailure) {
+      process.stderr.write(`fleetmind: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`fleetmind: ${(err as Error).message ?? String(err)}\n`);
+    return EXIT.failure;
+  }
+}
+
+// Run when executed directly (bin/fleetmind imports this bundle).
+if (process.env.FLEETMIND_CLI_NO_AUTORUN !== '1') {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`fleetmind: ${String(err)}\n`);
+      process.exitCode = EXIT.failure;
+    },
+  );
+}

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Core } from '../compose';
+import { findPackageRoot } from '../config';
+import { createHttpServer, loadOrCreateToken, serverConfig } from '../server';
+import { CliFailure, UsageError } from './exit';
+
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got "${value}"`);
+  return port;
+}
+
+/** Starts the headless server; resolves once listening, with a stop function. */
+export async function startServer(flags: ServeFlags): Promise<{ url: string; uiUrl: string; stop: () => Promise<void> }> {
+  const core = new Core({ flags: { server: { host: flags.host, port: parsePort(flags.port) } } });
+  const settings = core.config.get(serverConfig);
+  const token = loadOrCreateToken(core.config.paths.dataDir);
+  const root = findPackageRoot(import.meta.url);
+  const app = await createHttpServer(core, {
+    host: settings.host,
+    port: settings.port,
+    token,
+    rendererDir: root ? join(root, 'out', 'renderer') : null,
+    allowedHosts: settings.allowedHosts,
+    logger: core.logger,
+  });
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (err) {
+    await core.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new CliFailure(
+        `port ${settings.port} on ${settings.host} is already in use (is Fleetmind already running?). Stop the other process or choose another port with --port.`,
+      );
+    }
+    if (code === 'EACCES') throw new CliFailure(`not allowed to listen on ${settings.host}:${settings.port}; choose a port above 1023`);
+    if (code === 'EADDRNOTAVAIL') throw new CliFailure(`${settings.host} is not an address of this machine`);
+    throw new CliFailure(`could not start the server: ${(err as Error).message}`);
+  }
+  const address = app.server.address();
+  const port = address && typeof address === 'object' ? address.port : settings.port;
+  const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`;
+  return {
+    url,
+    uiUrl: `${url}/auth?token=${encodeURIComponent(token)}`,
+    stop: async () => {
+      await app.close();
+      await core.close();
+    },
+  };
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the headless server: HTTP API on /api and the web UI (loopback only by default)')
+    .option('--host <address>', 'address to bind (default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default 8000; 0 picks a free one)')
+    .action(async (flags: ServeFlags) => {
+      const server = await startServer(flags);
+      process.stderr.write(
+        `Fleetmind is running (headless).\n  UI:  ${server.uiUrl}\n  API: curl -X POST ${server.url}/api/chat -H "Content-Type: application/json" -d '{"message": "Show server status"}'\nPress Ctrl-C to stop.\n`,
+      );
+      // Machine-readable line for scripts and tests that start the server.
+      process.stdout.write(`${JSON.stringify({ event: 'listening', url: server.url, uiUrl: server.uiUrl })}\n`);
+      await new Promise<void>((resolve) => {
+        const shutdown = () => {
+          server.stop().finally(resolve);
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      });
+    });
+}

@@ -1,0 +1,69 @@
+import type { ExecResultLine, Host } from '../../../shared/protocol';
+import type { SafetyGate } from '../safety';
+import type { Fleet } from './fleet';
+import type { ExecOptions } from './types';
+
+export interface FanOutRequest {
+  /** Text shown to the operator and judged by the policy. */
+  command: string;
+  /** Words, when the caller has them (no shell involved). */
+  argv?: string[];
+  requester: string;
+  concurrency?: number;
+  exec?: Omit<ExecOptions, 'onOutput'>;
+  /** Each host's line as soon as that host finishes. */
+  onResult?: (line: ExecResultLine) => void;
+}
+
+/**
+ * Runs one command on many hosts with bounded concurrency. The gate judges the command
+ * for each host (host and tag rules may differ); a refusal or a dead host is that host's
+ * result, never a reason to stop the others.
+ */
+export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Host[], request: FanOutRequest): Promise<ExecResultLine[]> {
+  const results: ExecResultLine[] = [];
+  let next = 0;
+  const runOne = async (host: Host): Promise<ExecResultLine> => {
+    const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester });
+    if (!check.ok) {
+      const denied = check.verdict.decision === 'deny';
+      return {
+        host: host.name,
+        ok: false,
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        durationMs: 0,
+        error: {
+          code: denied ? 'policy_denied' : 'approval_required',
+          message: `${denied ? 'refused by the safety policy' : 'needs approval, which this build cannot grant yet'} (${check.verdict.category}): ${check.verdict.reasons.join('; ')}`,
+        },
+      };
+    }
+    try {
+      const out = await fleet.executor(host).run(check.command, request.exec);
+      return {
+        host: host.name,
+        ok: out.error === null && out.exitCode === 0,
+        exitCode: out.exitCode,
+        stdout: out.stdout,
+        stderr: out.stderr,
+        durationMs: Math.round(out.durationMs * 10) / 10,
+        error: out.error,
+      };
+    } catch (err) {
+      return { host: host.name, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error: { code: 'unreachable', message: (err as Error).message } };
+    }
+  };
+  const limit = Math.max(1, Math.min(request.concurrency ?? 32, hosts.length));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < hosts.length) {
+        const line = await runOne(hosts[next++] as Host);
+        results.push(line);
+        request.onResult?.(line);
+      }
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import type { Host } from '../../../shared/protocol';
+import { isApprovedCommand, type ApprovedCommand } from '../safety';
+import type { ExecOptions, ExecOutcome, Executor } from './types';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export function truncationMarker(limit: number): string {
+  return `\n[fleetmind: output truncated at ${limit} bytes]\n`;
+}
+
+/** Collects a stream up to a byte limit, remembering whether anything was dropped. */
+class CappedBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): Buffer | null {
+    if (this.size >= this.limit) {
+      this.truncated = true;
+      return null;
+    }
+    const room = this.limit - this.size;
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (kept.length < chunk.length) this.truncated = true;
+    this.chunks.push(kept);
+    this.size += kept.length;
+    return kept;
+  }
+  text(): string {
+    const text = Buffer.concat(this.chunks).toString('utf8');
+    return this.truncated ? text + truncationMarker(this.limit) : text;
+  }
+}
+
+/**
+ * Runs commands on this machine: argv without a shell when the policy gave words,
+ * `sh -c` only for commands the policy parsed as compound. Each command gets its own
+ * process group so a timeout or cancel kills everything it started.
+ */
+export class LocalExecutor implements Executor {
+  constructor(readonly host: Host) {}
+
+  run(command: ApprovedCommand, options: ExecOptions = {}): Promise<ExecOutcome> {
+    if (!isApprovedCommand(command)) {
+      return Promise.reject(new Error('refusing to run a command the safety gate did not approve'));
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const [file, ...args] = command.argv ? [...command.argv] : ['/bin/sh', '-c', command.command];
+    const started = performance.now();
+    const base = { host: this.host.name, command: command.command };
+
+    return new Promise<ExecOutcome>((resolve) => {
+      const stdout = new CappedBuffer(limit);
+      const stderr = new CappedBuffer(limit);
+      let error: ExecOutcome['error'] = null;
+      let settled = false;
+      const child = spawn(file as string, args, {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        // A fixed locale keeps the output of df, ps and friends parseable.
+        env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      });
+      const killGroup = () => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const timer = setTimeout(() => {
+        error = { code: 'timeout', message: `command did not finish within ${timeoutMs} ms and was killed` };
+        killGroup();
+      }, timeoutMs);
+      const onAbort = () => {
+        error = { code: 'cancelled', message: 'command cancelled' };
+        killGroup();
+      };
+      if (options.signal?.aborted) onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+
+      const finish = (outcome: Omit<ExecOutcome, 'host' | 'command'>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve({ ...base, ...outcome });
+      };
+      child.stdout.on('data', (chunk: Buffer) => {
+        const kept = stdout.push(chunk);
+        if (kept && options.onOutput) options.onOutput({ stream: 'stdout', text: kept.toString('utf8') });
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        const kept = stderr.push(chunk);
+        if (kept && options.onOutput) options.onOutput({ stream: 'stderr', text: kept.toString('utf8') });
+      });
+      child.on('error', (err: NodeJS.ErrnoException) => {
+        const message =
+          err.code === 'ENOENT' ? `program not found: ${file}` : `could not start ${file}: ${err.message}`;
+        finish({
+          exitCode: null,
+          signal: null,
+          stdout: '',
+          stderr: '',
+          stdoutTruncated: false,
+          stderrTruncated: false,
+          durationMs: performance.now() - started,
+          error: { code: 'internal', message },
+        });
+      });
+      child.on('close', (code, signal) => {
+        finish({
+          exitCode: code,
+          signal,
+          stdout: stdout.text(),
+          stderr: stderr.text(),
+          stdoutTruncated: stdout.truncated,
+          stderrTruncated: stderr.truncated,
+          durationMs: performance.now() - started,
+          error,
+        });
+      });
+    });
+  }
+
+  async readFiles(paths: readonly string[], options: { maxBytes?: number } = {}): Promise<Record<string, string | null>> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const entries = await Promise.all(
+      paths.map(async (path) => [path, await readCapped(path, maxBytes)] as const),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Reads at most maxBytes; /proc files report size 0, so read until EOF rather than trusting stat. */
+async function readCapped(path: string, maxBytes: number): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const buffer = Buffer.alloc(Math.min(maxBytes, 1024 * 1024));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, maxBytes - total), null);
+      if (bytesRead === 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+      total += bytesRead;
+      if (total >= maxBytes) break;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}

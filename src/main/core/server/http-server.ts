@@ -1,0 +1,232 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import {
+  ChatRequestSchema,
+  MAX_MESSAGE_CHARS,
+  type ApiError,
+  type ChatEvent,
+  type ErrorCode,
+} from '../../../shared/protocol';
+import { ChatError } from '../agent';
+import type { CoreFacade } from '../services';
+import { allowedHostHeaders, parseCookies, SESSION_COOKIE, tokensEqual } from './security';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  /** Operator token (data dir, 0600): approvals, settings, conversation list. */
+  token: string;
+  /** Built renderer (index.html and assets); the API works without it. */
+  rendererDir: string | null;
+  /** Extra Host header values to accept (e.g. a name used through an SSH tunnel). */
+  allowedHosts?: readonly string[];
+  logger?: Logger | false;
+}
+
+/** Large enough for any valid chat request; the schema limits the message itself. */
+export const BODY_LIMIT_BYTES = MAX_MESSAGE_CHARS * 4 + 4096;
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  bad_request: 400,
+  invalid_json: 400,
+  unknown_host: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+  internal: 500,
+};
+
+function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply.code(STATUS[error.code] ?? 500).send({ error });
+}
+
+function wantsStream(request: FastifyRequest, body: { stream?: boolean }): boolean {
+  return body.stream === true || (request.headers.accept ?? '').includes('text/event-stream');
+}
+
+/**
+ * The local HTTP API and the browser UI. Loopback by default; Host and Origin must
+ * name this server (DNS rebinding, cross-site requests); the operator token guards
+ * anything beyond chatting and read-only inspection.
+ */
+export async function createHttpServer(core: CoreFacade, options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // We validate with the shared zod protocol, not fastify's JSON-schema layer.
+    ajv: { customOptions: { allErrors: false } },
+    disableRequestLogging: true,
+  });
+
+  let allowedHosts = allowedHostHeaders(options.host, options.port, options.allowedHosts);
+  app.addHook('onListen', () => {
+    // With --port 0 the real port is known only now.
+    const address = app.server.address();
+    if (address && typeof address === 'object') allowedHosts = allowedHostHeaders(options.host, address.port, options.allowedHosts);
+  });
+
+  const isOperator = (request: FastifyRequest): boolean => {
+    const auth = request.headers.authorization;
+    if (auth?.startsWith('Bearer ') && tokensEqual(auth.slice(7).trim(), options.token)) return true;
+    const cookie = parseCookies(request.headers.cookie)[SESSION_COOKIE];
+    return cookie !== undefined && tokensEqual(cookie, options.token);
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    const host = (request.headers.host ?? '').toLowerCase();
+    if (!allowedHosts.has(host)) {
+      return sendError(reply, { code: 'forbidden', message: `Host header "${host}" does not name this server; refused to prevent DNS rebinding` });
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined) {
+      let originHost = '';
+      try {
+        const url = new URL(origin);
+        originHost = url.protocol === 'http:' ? url.host.toLowerCase() : '';
+      } catch {
+        originHost = '';
+      }
+      if (!allowedHosts.has(originHost)) {
+        return sendError(reply, { code: 'forbidden', message: `cross-origin request from ${origin} refused` });
+      }
+    }
+    if (request.method === 'POST' && request.url.startsWith('/api/')) {
+      const type = request.headers['content-type'] ?? '';
+      if (!type.toLowerCase().startsWith('application/json')) {
+        return sendError(reply, { code: 'unsupported_media_type', message: 'send the request body as JSON (Content-Type: application/json)' });
+      }
+    }
+    return undefined;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && error.statusCode === 400)) {
+      return sendError(reply, { code: 'invalid_json', message: `request body is not valid JSON: ${error.message}` });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, { code: 'payload_too_large', message: `request body is larger than ${BODY_LIMIT_BYTES} bytes` });
+    }
+    if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return sendError(reply, { code: 'bad_request', message: 'request body is empty; send a JSON object' });
+    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendError(reply, { code: 'unsupported_media_type', message: error.message });
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, { code: 'bad_request', message: error.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, { code: 'internal', message: 'internal error; see the server log' });
+  });
+
+  app.get('/api/health', async () => core.health());
+
+  app.post('/api/chat', async (request, reply) => {
+    const parsed = ChatRequestSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const tooLong = parsed.error.issues.some((i) => i.code === 'too_big');
+      const message = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      return sendError(reply, { code: tooLong ? 'payload_too_large' : 'bad_request', message });
+    }
+    const body = parsed.data;
+    if (!wantsStream(request, body)) {
+      const controller = new AbortController();
+      request.raw.on('close', () => {
+        if (!reply.raw.writableEnded) controller.abort();
+      });
+      try {
+        return await core.chat(body, { signal: controller.signal });
+      } catch (err) {
+        if (err instanceof ChatError) return sendError(reply, err.error);
+        throw err;
+      }
+    }
+
+    // Server-Sent Events: one typed event per message, the event name is its type.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableEnded) controller.abort();
+    });
+    const write = (event: ChatEvent) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    };
+    try {
+      await core.chat(body, { onEvent: write, signal: controller.signal });
+    } catch (err) {
+      const error: ApiError = err instanceof ChatError ? err.error : { code: 'internal', message: (err as Error).message };
+      // ChatService already emitted engine failures; validation failures happen before any event.
+      if (!(err instanceof ChatError) || error.code !== 'internal') write({ type: 'error', conversationId: body.conversationId ?? '', error });
+    } finally {
+      res.end();
+    }
+    return reply;
+  });
+
+  app.get('/api/conversations', async (request, reply) => {
+    if (!isOperator(request)) {
+      return sendError(reply, { code: 'unauthorized', message: 'listing conversations needs the operator token (Authorization: Bearer <token from the data dir>)' });
+    }
+    return core.listConversations();
+  });
+
+  app.get<{ Params: { id: string } }>('/api/conversations/:id', async (request, reply) => {
+    const detail = core.getConversation(request.params.id);
+    if (!detail) return sendError(reply, { code: 'not_found', message: `no conversation with id ${request.params.id}` });
+    return detail;
+  });
+
+  // The UI session: the URL printed at start carries the token once; it becomes an HttpOnly cookie.
+  app.get<{ Querystring: { token?: string } }>('/auth', async (request, reply) => {
+    const token = request.query.token ?? '';
+    if (!tokensEqual(token, options.token)) return sendError(reply, { code: 'unauthorized', message: 'invalid token' });
+    reply.header('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(options.token)}; HttpOnly; SameSite=Strict; Path=/`);
+    return reply.redirect('/');
+  });
+
+  app.get('/api/session', async (request) => ({ operator: isOperator(request) }));
+
+  const rendererDir = options.rendererDir;
+  const hasUi = rendererDir !== null && existsSync(join(rendererDir, 'index.html'));
+  if (hasUi) {
+    await app.register(fastifyStatic, { root: rendererDir, index: 'index.html', wildcard: false });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply.type('text/plain').send('Fleetmind API is running; the UI is not built (run `npm run build`).\n'),
+    );
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    if (request.url.startsWith('/api/') || request.method !== 'GET' || !hasUi) {
+      return sendError(reply, { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    }
+    return reply.sendFile('index.html');
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    return payload;
+  });
+
+  return app;
+}

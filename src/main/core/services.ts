@@ -1,0 +1,27 @@
+import type {
+  ChatEvent,
+  ChatRequest,
+  ChatResponse,
+  ConversationDetail,
+  ConversationList,
+  Health,
+} from '../../shared/protocol';
+
+/**
+ * What every face (HTTP server, CLI, Electron IPC) gets from the composition root.
+ * Faces hold no logic of their own: they validate input with the shared protocol,
+ * call these, and render the result.
+ */
+export interface ChatOptions {
+  /** Receives typed events while the answer is produced (tokens, tool calls, results, done). */
+  onEvent?: (event: ChatEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface CoreFacade {
+  chat(request: ChatRequest, options?: ChatOptions): Promise<ChatResponse>;
+  listConversations(): ConversationList;
+  getConversation(id: string): ConversationDetail | null;
+  health(): Health;
+  close(): Promise<void>;
+}

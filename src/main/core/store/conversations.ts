@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  ConversationDetail,
+  ConversationSummary,
+  Engine,
+  StoredMessage,
+  ToolCallRecord,
+} from '../../../shared/protocol';
+import type { SqliteDatabase } from './database';
+
+interface ConversationRow {
+  id: string;
+  title: string;
+  host: string | null;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+}
+interface MessageRow {
+  id: string;
+  conversation_id: string;
+  role: StoredMessage['role'];
+  content: string;
+  engine: Engine | null;
+  created_at: string;
+}
+interface ToolCallRow {
+  id: string;
+  message_id: string;
+  tool: string;
+  args_json: string;
+  host: string | null;
+  ok: number;
+  summary: string;
+  error_json: string | null;
+  duration_ms: number;
+  started_at: string;
+}
+
+export interface NewMessage {
+  role: StoredMessage['role'];
+  content: string;
+  engine?: Engine | null;
+  toolCalls?: ToolCallRecord[];
+}
+
+const TITLE_CHARS = 80;
+
+/** Conversations, their messages and the tool calls behind each answer. */
+export class ConversationRepository {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  create(opts: { title: string; host?: string | null; id?: string }): ConversationSummary {
+    const now = new Date().toISOString();
+    const id = opts.id ?? randomUUID();
+    const title = opts.title.trim().replace(/\s+/g, ' ').slice(0, TITLE_CHARS) || 'New conversation';
+    this.db
+      .prepare('INSERT INTO conversations (id, title, host, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+      .run(id, title, opts.host ?? null, now, now);
+    return { id, title, host: opts.host ?? null, createdAt: now, updatedAt: now, messageCount: 0 };
+  }
+
+  get(id: string): ConversationSummary | null {
+    const row = this.db
+      .prepare(
+        `SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+         FROM conversations c WHERE c.id = ?`,
+      )
+      .get(id) as ConversationRow | undefined;
+    return row ? toSummary(row) : null;
+  }
+
+  list(limit = 100): ConversationSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+         FROM conversations c ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?`,
+      )
+      .all(limit) as ConversationRow[];
+    return rows.map(toSummary);
+  }
+
+  setHost(id: string, host: string | null): void {
+    this.db.prepare('UPDATE conversations SET host = ? WHERE id = ?').run(host, id);
+  }
+
+  /** Appends a message and its tool calls in one transaction: all of it is stored, or none. */
+  appendMessage(conversationId: string, message: NewMessage): StoredMessage {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    const toolCalls = message.toolCalls ?? [];
+    this.db.transaction(() => {
+      const { next } = this.db
+        .prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_id = ?')
+        .get(conversationId) as { next: number };
+      this.db
+        .prepare(
+          'INSERT INTO messages (id, conversation_id, seq, role, content, engine, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, conversationId, next, message.role, message.content, message.engine ?? null, now);
+      const insertCall = this.db.prepare(
+        `INSERT INTO tool_calls (id, message_id, tool, args_json, host, ok, summary, error_json, duration_ms, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const call of toolCalls) {
+        insertCall.run(
+          call.id,
+          id,
+          call.tool,
+          JSON.stringify(call.args),
+          call.host,
+          call.ok ? 1 : 0,
+          call.summary,
+          call.error ? JSON.stringify(call.error) : null,
+          call.durationMs,
+          call.startedAt,
+        );
+      }
+      this.db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, conversationId);
+    })();
+    return {
+      id,
+      conversationId,
+      role: message.role,
+      content: message.content,
+      engine: message.engine ?? null,
+      createdAt: now,
+      toolCalls,
+    };
+  }
+
+  messages(conversationId: string): StoredMessage[] {
+    const rows = this.db
+      .prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
+      .all(conversationId) as MessageRow[];
+    const calls = this.db
+      .prepare(
+        `SELECT t.* FROM tool_calls t JOIN messages m ON m.id = t.message_id
+         WHERE m.conversation_id = ? ORDER BY t.started_at, t.rowid`,
+      )
+      .all(conversationId) as ToolCallRow[];
+    const byMessage = new Map<string, ToolCallRecord[]>();
+    for (const c of calls) {
+      const list = byMessage.get(c.message_id) ?? [];
+      list.push({
+        id: c.id,
+        tool: c.tool,
+        args: JSON.parse(c.args_json) as Record<string, unknown>,
+        host: c.host,
+        ok: c.ok === 1,
+        summary: c.summary,
+        error: c.error_json ? JSON.parse(c.error_json) : null,
+        durationMs: c.duration_ms,
+        startedAt: c.started_at,
+      });
+      byMessage.set(c.message_id, list);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      conversationId: r.conversation_id,
+      role: r.role,
+      content: r.content,
+      engine: r.engine,
+      createdAt: r.created_at,
+      toolCalls: byMessage.get(r.id) ?? [],
+    }));
+  }
+
+  detail(id: string): ConversationDetail | null {
+    const summary = this.get(id);
+    return summary ? { ...summary, messages: this.messages(id) } : null;
+  }
+}
+
+function toSummary(row: ConversationRow): ConversationSummary {
+  return {
+    id: row.id,
+    title: row.title,
+    host: row.host,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    messageCount: row.message_count,
+  };
+}

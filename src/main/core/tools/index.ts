@@ -1,0 +1,28 @@
+import { diskUsageTool } from './disk-usage';
+import { listHostsTool } from './list-hosts';
+import { memoryTool } from './memory';
+import { networkInfoTool } from './network-info';
+import { recentLoginsTool } from './recent-logins';
+import { serverStatusTool } from './server-status';
+import { servicesTool } from './services';
+import { tailLogsTool } from './tail-logs';
+import { topProcessesTool } from './top-processes';
+import type { ToolDefinition } from './tool';
+
+export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToolContext } from './tool';
+export { defineHostTool, defineFleetTool } from './tool';
+export { ToolRegistry, ToolRunner, type ToolSchema, type ToolCallOptions, type ToolCallOutcome } from './registry';
+export { formatBytes, formatDuration } from './format';
+
+/** The core agent tools (DESIGN: stable names and arguments). */
+export const coreTools: readonly ToolDefinition[] = [
+  serverStatusTool,
+  diskUsageTool,
+  memoryTool,
+  topProcessesTool,
+  servicesTool,
+  networkInfoTool,
+  tailLogsTool,
+  recentLoginsTool,
+  listHostsTool,
+] as readonly ToolDefinition[];

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import type { ApiError, Host, ToolCallRecord } from '../../../shared/protocol';
+import { SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
+import type { ToolDefinition, ToolKind } from './tool';
+
+export interface ToolSchema {
+  name: string;
+  description: string;
+  kind: ToolKind;
+  /** JSON Schema of the arguments, generated from the zod input (what a model is given). */
+  parameters: Record<string, unknown>;
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, ToolDefinition>();
+
+  constructor(tools: readonly ToolDefinition[]) {
+    for (const tool of tools) {
+      if (this.tools.has(tool.name)) throw new Error(`duplicate tool name ${tool.name}`);
+      this.tools.set(tool.name, tool);
+    }
+  }
+
+  get(name: string): ToolDefinition | undefined {
+    return this.tools.get(name);
+  }
+
+  list(): ToolDefinition[] {
+    return [...this.tools.values()];
+  }
+
+  schemas(): ToolSchema[] {
+    return this.list().map((t) => ({
+      name: t.name,
+      description: t.description,
+      kind: t.kind,
+      parameters: z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>,
+    }));
+  }
+}
+
+export interface ToolCallOptions {
+  /** Host used when the call names none: the conversation's host, else localhost. */
+  defaultHost?: string;
+  requester: string;
+  signal?: AbortSignal;
+  /** Called before the tool runs, with the id the result will carry. */
+  onStart?: (call: { id: string; tool: string; args: Record<string, unknown>; host: string | null }) => void;
+  /** Bound on hosts handled at once for a fan-out call. */
+  concurrency?: number;
+}
+
+export interface ToolCallOutcome {
+  record: ToolCallRecord;
+  /** Full text for the model or the offline answer. */
+  text: string;
+  /** Structured data per host (or the fleet tool's data under "fleet"). */
+  data: Record<string, unknown>;
+}
+
+function errorOf(err: unknown): ApiError {
+  if (err instanceof SelectorError) return { code: 'unknown_host', message: err.message };
+  if (err instanceof TransportUnavailableError) return { code: 'unavailable', message: err.message };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/**
+ * The single path every tool call takes, whoever asks (offline engine, model agent,
+ * MCP later): validate arguments, resolve the host selector, run per host through the
+ * fleet (whose commands pass the safety gate), and record the call.
+ */
+export class ToolRunner {
+  constructor(
+    readonly registry: ToolRegistry,
+    private readonly fleet: Fleet,
+  ) {}
+
+  async call(name: string, rawArgs: unknown, options: ToolCallOptions): Promise<ToolCallOutcome> {
+    const id = randomUUID();
+    const startedAt = new Date().toISOString();
+    const started = performance.now();
+    const args = (typeof rawArgs === 'object' && rawArgs !== null ? rawArgs : {}) as Record<string, unknown>;
+    const finish = (ok: boolean, text: string, summary: string, error: ApiError | null, host: string | null, data: Record<string, unknown>): ToolCallOutcome => ({
+      record: { id, tool: name, args, host, ok, summary, error, durationMs: performance.now() - started, startedAt },
+      text,
+      data,
+    });
+
+    const tool = this.registry.get(name);
+    if (!tool) {
+      const known = this.registry.list().map((t) => t.name).join(', ');
+      const message = `unknown tool "${name}" (tools: ${known})`;
+      return finish(false, message, message, { code: 'bad_request', message }, null, {});
+    }
+    const parsed = tool.input.safeParse(args);
+    if (!parsed.success) {
+      const message = `invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+      return finish(false, message, message, { code: 'bad_request', message }, null, {});
+    }
+    const validArgs = parsed.data as Record<string, unknown>;
+    const selector = (validArgs.host as string | undefined) ?? options.defaultHost ?? 'localhost';
+
+    if (tool.scope === 'fleet') {
+      options.onStart?.({ id, tool: name, args, host: null });
+      try {
+        const out = await tool.run(validArgs, {
+          listHosts: (sel) => (sel ? this.fleet.inventory.select(sel) : this.fleet.inventory.list()),
+          signal: options.signal,
+        });
+        return finish(true, out.text, out.summary, null, null, { fleet: out.data });
+      } catch (err) {
+        const error = errorOf(err);
+        return finish(false, `${name} failed: ${error.message}`, error.message, error, null, {});
+      }
+    }
+
+    let hosts: Host[];
+    try {
+      hosts = this.fleet.inventory.select(selector);
+    } catch (err) {
+      const error = errorOf(err);
+      options.onStart?.({ id, tool: name, args, host: selector });
+      return finish(false, error.message, error.message, error, selector, {});
+    }
+    const hostLabel = hosts.length === 1 ? (hosts[0] as Host).name : selector;
+    options.onStart?.({ id, tool: name, args, host: hostLabel });
+
+    const perHost = await mapBounded(hosts, options.concurrency ?? 16, async (host) => {
+      try {
+        const out = await tool.run(validArgs, {
+          host,
+          signal: options.signal,
+          gather: (spec) => this.fleet.gather(host, { ...spec, requester: options.requester, signal: spec.signal ?? options.signal }),
+        });
+        return { host, ok: true as const, out };
+      } catch (err) {
+        return { host, ok: false as const, error: errorOf(err) };
+      }
+    });
+
+    const data: Record<string, unknown> = {};
+    const texts: string[] = [];
+    const summaries: string[] = [];
+    const failures: ApiError[] = [];
+    for (const r of perHost) {
+      const prefix = hosts.length > 1 ? `== ${r.host.name} ==\n` : '';
+      if (r.ok) {
+        data[r.host.name] = r.out.data;
+        texts.push(prefix + r.out.text);
+        summaries.push(hosts.length > 1 ? `${r.host.name}: ${r.out.summary}` : r.out.summary);
+      } else {
+        failures.push(r.error);
+        texts.push(`${prefix}${name} failed on ${r.host.name}: ${r.error.message}`);
+        summaries.push(`${r.host.name}: ${r.error.code}`);
+      }
+    }
+    const error = failures.length === 0 ? null : failures.length === 1 ? (failures[0] as ApiError) : { code: failures[0]!.code, message: `${failures.length} of ${hosts.length} hosts failed` };
+    return finish(failures.length === 0, texts.join('\n\n'), summaries.join('; '), error, hostLabel, data);
+  }
+}

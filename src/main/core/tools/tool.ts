@@ -1,0 +1,57 @@
+import type { z } from 'zod';
+import type { Host } from '../../../shared/protocol';
+import type { GatherResult, GatherSpec } from '../fleet';
+
+/** read: inspects only; mutate: changes state through a dedicated API; execute: runs arbitrary commands. */
+export type ToolKind = 'read' | 'mutate' | 'execute';
+
+export interface ToolOutput<T = unknown> {
+  /** Structured result (UI cards, tests, later the model's JSON). */
+  data: T;
+  /** Full text for the model and for offline answers. */
+  text: string;
+  /** One line for tool-call cards and logs. */
+  summary: string;
+}
+
+export interface HostToolContext {
+  host: Host;
+  /** Reads files and runs argv commands on the host; every command passes the safety gate. */
+  gather(spec: Omit<GatherSpec, 'requester'>): Promise<GatherResult>;
+  signal?: AbortSignal;
+}
+
+export interface FleetToolContext {
+  /** The inventory, narrowed by a selector when one is given. */
+  listHosts(selector?: string): Host[];
+  signal?: AbortSignal;
+}
+
+interface ToolBase<I extends z.ZodObject> {
+  name: string;
+  description: string;
+  kind: ToolKind;
+  input: I;
+}
+
+/** A tool that runs once per selected host (`host` argument: a selector). */
+export interface HostTool<I extends z.ZodObject = z.ZodObject, T = unknown> extends ToolBase<I> {
+  scope: 'host';
+  run(args: z.infer<I>, ctx: HostToolContext): Promise<ToolOutput<T>>;
+}
+
+/** A tool about the fleet as a whole (inventory). */
+export interface FleetTool<I extends z.ZodObject = z.ZodObject, T = unknown> extends ToolBase<I> {
+  scope: 'fleet';
+  run(args: z.infer<I>, ctx: FleetToolContext): Promise<ToolOutput<T>>;
+}
+
+export type ToolDefinition = HostTool<z.ZodObject, unknown> | FleetTool<z.ZodObject, unknown>;
+
+export function defineHostTool<I extends z.ZodObject, T>(tool: Omit<HostTool<I, T>, 'scope'>): HostTool<I, T> {
+  return { ...tool, scope: 'host' };
+}
+
+export function defineFleetTool<I extends z.ZodObject, T>(tool: Omit<FleetTool<I, T>, 'scope'>): FleetTool<I, T> {
+  return { ...tool, scope: 'fleet' };
+}

@@ -1,0 +1,2 @@
+// Placeholder; the desktop shell composes the core and opens the window.
+export {};

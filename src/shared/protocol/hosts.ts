@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { ApiErrorSchema } from './errors';
+
+export const HostNameSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'host names use letters, digits, dot, dash and underscore');
+
+export const PrivacySchema = z.enum(['default', 'local_only']);
+
+export const HostSchema = z.object({
+  name: HostNameSchema,
+  address: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  user: z.string().nullable(),
+  identityFile: z.string().nullable(),
+  tags: z.array(z.string()),
+  jump: z.string().nullable(),
+  privacy: PrivacySchema,
+  /** 'local' runs on this machine without SSH; 'ssh' goes through the connection pool. */
+  transport: z.enum(['local', 'ssh']),
+});
+export type Host = z.infer<typeof HostSchema>;
+
+/** One line of `fleetmind exec --json` (DESIGN contract). */
+export const ExecResultLineSchema = z.object({
+  host: z.string(),
+  ok: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  durationMs: z.number().nonnegative(),
+  error: ApiErrorSchema.nullable(),
+});
+export type ExecResultLine = z.infer<typeof ExecResultLineSchema>;

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './chat';
+export * from './conversations';
+export * from './health';
+export * from './hosts';
+export * from './ipc';

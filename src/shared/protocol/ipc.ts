@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { ChatEventSchema, ChatRequestSchema, ChatResponseSchema } from './chat';
+import { ConversationDetailSchema, ConversationListSchema } from './conversations';
+import { HealthSchema } from './health';
+
+/**
+ * The one list of request/response channels shared by Electron IPC (preload, main) and
+ * the HTTP transport. Channel names are prefixed so the preload can refuse anything else.
+ */
+export const IPC_PREFIX = 'fleetmind:';
+
+export const invokeChannels = {
+  'fleetmind:chat': { request: ChatRequestSchema, response: ChatResponseSchema },
+  'fleetmind:health': { request: z.object({}).strict(), response: HealthSchema },
+  'fleetmind:conversations.list': { request: z.object({}).strict(), response: ConversationListSchema },
+  'fleetmind:conversations.get': {
+    request: z.object({ id: z.string().min(1) }).strict(),
+    response: ConversationDetailSchema,
+  },
+} as const;
+export type InvokeChannel = keyof typeof invokeChannels;
+export type InvokeRequest<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['request']>;
+export type InvokeResponse<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['response']>;
+
+export const eventChannels = {
+  'fleetmind:chat.event': ChatEventSchema,
+} as const;
+export type EventChannel = keyof typeof eventChannels;
+export type EventPayload<C extends EventChannel> = z.infer<(typeof eventChannels)[C]>;
+
+export function isInvokeChannel(name: string): name is InvokeChannel {
+  return Object.prototype.hasOwnProperty.call(invokeChannels, name);
+}
+export function isEventChannel(name: string): name is EventChannel {
+  return Object.prototype.hasOwnProperty.call(eventChannels, name);
+}
+
+/** What the preload exposes as `window.fleetmind`. */
+export interface FleetmindBridge {
+  invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<InvokeResponse<C>>;
+  on<C extends EventChannel>(channel: C, listener: (payload: EventPayload<C>) => void): () => void;
+}

@@ -39,6 +39,12 @@ const CAPABILITIES = [
 export const ADD_MODEL_HINT =
   'For free-form questions, diagnosis and proposed fixes, connect a model: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL for an OpenAI-compatible local server (Ollama, vLLM, LM Studio, llama.cpp), then restart Fleetmind.';
 
+/** Names operators give hosts: "web-2", "app-server-03", "db1.example.com". Not "x86-64" or "utf-8". */
+export function looksLikeHostName(word: string): boolean {
+  if (/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\d+[a-z]?$/.test(word) && !/^(utf|iso|x86|ipv|sha|md|http|tls|ssl|ext|win|cp|rfc|ssh)-/.test(word)) return true;
+  return /^[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)+\.[a-z]{2,}$/.test(word) && !/\.(log|conf|service|socket|timer|txt|json|ya?ml|sh|py|js|ts|gz|tar|zip|d)$/.test(word);
+}
+
 interface PlannedCall {
   tool: string;
   args: Record<string, unknown>;
@@ -105,6 +111,11 @@ export class OfflineEngine {
     for (const word of request.message.match(/[A-Za-z0-9][A-Za-z0-9._-]*/g) ?? []) {
       const w = word.toLowerCase().replace(/[.]+$/, '');
       if (knownNames.has(w) && w !== 'localhost') named.push(w);
+    }
+    // Host-shaped words ("web-2", "db.example.com") that the inventory does not know are a miss, not a default.
+    for (const word of request.message.match(/[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]/g) ?? []) {
+      const w = word.toLowerCase();
+      if (!knownNames.has(w) && looksLikeHostName(w)) return { unknown: word };
     }
     for (const term of mentionedHostTerms(request.message)) {
       const t = term.toLowerCase().replace(/[.?!,]+$/, '');

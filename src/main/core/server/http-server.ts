@@ -57,13 +57,10 @@ function wantsStream(request: FastifyRequest, body: { stream?: boolean }): boole
  * anything beyond chatting and read-only inspection.
  */
 export async function createHttpServer(core: CoreFacade, options: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: BODY_LIMIT_BYTES,
-    // We validate with the shared zod protocol, not fastify's JSON-schema layer.
-    ajv: { customOptions: { allErrors: false } },
-    disableRequestLogging: true,
-  });
+  // Request bodies are validated with the shared zod protocol, not fastify's JSON-schema layer.
+  const app = (options.logger
+    ? Fastify({ loggerInstance: options.logger, bodyLimit: BODY_LIMIT_BYTES })
+    : Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES })) as unknown as FastifyInstance;
 
   let allowedHosts = allowedHostHeaders(options.host, options.port, options.allowedHosts);
   app.addHook('onListen', () => {
@@ -137,8 +134,10 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
     }
     const body = parsed.data;
     if (!wantsStream(request, body)) {
+      // The response closing before we answered means the client went away: stop the tools.
+      // (The request stream's own 'close' fires as soon as the body is read, so it cannot tell.)
       const controller = new AbortController();
-      request.raw.on('close', () => {
+      reply.raw.on('close', () => {
         if (!reply.raw.writableEnded) controller.abort();
       });
       try {

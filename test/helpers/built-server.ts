@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ensureBuilt, repoRoot } from './build';
+
+export interface RunningServer {
+  url: string;
+  /** The UI URL with the one-time token (sets the session cookie). */
+  uiUrl: string;
+  token: string;
+  dataDir: string;
+  process: ChildProcess;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the real built CLI (`bin/fleetmind serve --port 0`) with a fresh data dir
+ * and waits for its "listening" line. Stop kills it and removes the data dir.
+ */
+export async function startBuiltServer(opts: { env?: Record<string, string>; dataDir?: string; args?: string[] } = {}): Promise<RunningServer> {
+  ensureBuilt();
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'fm-server-'));
+  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'fleetmind'), 'serve', '--port', '0', ...(opts.args ?? [])], {
+    cwd: repoRoot,
+    env: { ...process.env, FLEETMIND_HOME: dataDir, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const listening = await new Promise<{ url: string; uiUrl: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s:\n${stderr}`)), 20_000);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { event?: string; url: string; uiUrl: string };
+        if (msg.event === 'listening') {
+          clearTimeout(timer);
+          resolve(msg);
+        }
+      } catch {
+        // not our JSON line
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+  const token = new URL(listening.uiUrl).searchParams.get('token') ?? '';
+  return {
+    ...listening,
+    token,
+    dataDir,
+    process: child,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

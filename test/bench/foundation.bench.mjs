@@ -1,0 +1,93 @@
+// Foundation benchmarks (issue 3), run against the built CLI with real processes:
+//   cold start: spawn `fleetmind serve` → first 200 from /api/health   (target < 1 s)
+//   offline "Show server status" latency over HTTP, p50                (target < 150 ms)
+//   RSS of the idle server after start and after the chat load         (target < 120 MB)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import { percentile, printTable, root, writeResults } from './lib.mjs';
+
+const COLD_RUNS = 5;
+const CHAT_RUNS = 40;
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+async function startServer(dataDir) {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(root, 'bin', 'fleetmind'), 'serve', '--port', '0'], {
+    env: { ...process.env, FLEETMIND_HOME: dataDir },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start in 20 s')), 20_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line);
+        if (msg.event === 'listening') {
+          clearTimeout(timer);
+          resolve(msg.url);
+        }
+      } catch {}
+    });
+  });
+  // Cold start ends at the first successful health check, as a client would see it.
+  for (;;) {
+    const res = await fetch(`${url}/api/health`).catch(() => null);
+    if (res?.ok) break;
+  }
+  return { child, url, coldMs: performance.now() - started };
+}
+
+async function stop(child) {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function run() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fm-bench-'));
+  try {
+    const cold = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const s = await startServer(dataDir);
+      cold.push(s.coldMs);
+      await stop(s.child);
+    }
+    const s = await startServer(dataDir);
+    await new Promise((r) => setTimeout(r, 500));
+    const rssIdle = rssMb(s.child.pid);
+    const latencies = [];
+    for (let i = 0; i < CHAT_RUNS + 3; i++) {
+      const t = performance.now();
+      const res = await fetch(`${s.url}/api/chat`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ message: 'Show server status' }),
+      });
+      await res.json();
+      if (i >= 3) latencies.push(performance.now() - t); // first requests warm the JIT
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const rssAfter = rssMb(s.child.pid);
+    await stop(s.child);
+
+    const rows = [
+      { metric: 'cold start → /api/health OK (median of 5)', value: percentile(cold, 50), unit: 'ms', target: 1000 },
+      { metric: 'offline "Show server status" p50', value: percentile(latencies, 50), unit: 'ms', target: 150 },
+      { metric: 'offline "Show server status" p95', value: percentile(latencies, 95), unit: 'ms', target: null },
+      { metric: 'RSS idle after start', value: rssIdle, unit: 'MB', target: 120 },
+      { metric: `RSS idle after ${CHAT_RUNS} chats`, value: rssAfter, unit: 'MB', target: 120 },
+    ];
+    printTable('foundation', rows);
+    writeResults('foundation', { rows, cold, latencies });
+    return rows.every((r) => r.target === null || r.value <= r.target);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

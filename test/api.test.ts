@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatEventSchema, ChatResponseSchema, ErrorResponseSchema, HealthSchema, type ChatEvent } from '../src/shared/protocol';
+import { ChatEventSchema, ChatResponseSchema, ConversationDetailSchema, ConversationListSchema, ErrorResponseSchema, HealthSchema, type ChatEvent } from '../src/shared/protocol';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
 
 let server: RunningServer;
@@ -43,9 +43,9 @@ describe('HTTP API (real server, built CLI)', () => {
       await (await post(JSON.stringify({ message: 'and disk usage?', conversationId: first.conversationId }))).json(),
     );
     expect(second.conversationId).toBe(first.conversationId);
-    const detail = await (await fetch(`${server.url}/api/conversations/${first.conversationId}`)).json();
-    expect(detail.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
-    expect(detail.messages[3].toolCalls[0].tool).toBe('disk_usage');
+    const detail = ConversationDetailSchema.parse(await (await fetch(`${server.url}/api/conversations/${first.conversationId}`)).json());
+    expect(detail.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(detail.messages[3]?.toolCalls[0]?.tool).toBe('disk_usage');
   });
 
   it('streams typed events with "stream": true', async () => {
@@ -136,7 +136,7 @@ describe('HTTP API (real server, built CLI)', () => {
       await expectError(await fetch(`${server.url}/api/conversations`), 401, 'unauthorized');
       const res = await fetch(`${server.url}/api/conversations`, { headers: { Authorization: `Bearer ${server.token}` } });
       expect(res.status).toBe(200);
-      expect((await res.json()).conversations.length).toBeGreaterThan(0);
+      expect(ConversationListSchema.parse(await res.json()).conversations.length).toBeGreaterThan(0);
       await expectError(await fetch(`${server.url}/api/conversations`, { headers: { Authorization: 'Bearer wrong' } }), 401, 'unauthorized');
     });
 

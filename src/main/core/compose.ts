@@ -2,14 +2,19 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import type { ChatRequest, ChatResponse, ConversationDetail, ConversationList, Health } from '../../shared/protocol';
-import { ChatService, OfflineEngine } from './agent';
-import { Config, type ConfigSources } from './config';
+import { ChatService, ModelEngine, OfflineEngine, type ChatEngine } from './agent';
+import { BudgetGuard, effectiveProviders, llmConfig, LlmProvider, ModelCatalog, ModelRouter } from './llm';
+import { Config, findPackageRoot, type ConfigSources } from './config';
+import { dirname, join } from 'node:path';
 import { Fleet, Inventory } from './fleet';
 import { ReadOnlyAllowlistPolicy, SafetyGate } from './safety';
 import type { ChatOptions, CoreFacade } from './services';
 import { Store } from './store';
 import { coreTools, ToolRegistry, ToolRunner } from './tools';
 import { FLEETMIND_VERSION } from './version';
+
+/** How long an operator has to decide on a queued command before it expires unrun. */
+const APPROVAL_TTL_MS = 30 * 60 * 1000;
 
 export interface CoreOptions extends ConfigSources {
   logger?: Logger;
@@ -28,6 +33,8 @@ export class Core implements CoreFacade {
   readonly fleet: Fleet;
   readonly tools: ToolRunner;
   readonly chatService: ChatService;
+  readonly router: ModelRouter;
+  readonly budget: BudgetGuard;
   private readonly startedAt = performance.now();
 
   constructor(options: CoreOptions = {}) {
@@ -37,8 +44,32 @@ export class Core implements CoreFacade {
     this.gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
     this.inventory = new Inventory(this.store.hosts);
     this.fleet = new Fleet(this.inventory, this.gate);
-    this.tools = new ToolRunner(new ToolRegistry(coreTools), this.fleet);
-    this.chatService = new ChatService(this.store.conversations, this.inventory, new OfflineEngine(this.tools, this.inventory));
+    this.tools = new ToolRunner(new ToolRegistry(coreTools), this.fleet, this.gate, {
+      request: (input) => this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS }),
+    });
+    const offline = new OfflineEngine(this.tools, this.inventory);
+
+    const env = options.env ?? process.env;
+    const llm = this.config.get(llmConfig);
+    const root = findPackageRoot(import.meta.url);
+    const catalog = new ModelCatalog([
+      ...(root ? [join(root, 'resources', 'models.yaml')] : []),
+      join(dirname(this.config.paths.configFile), 'models.yaml'),
+    ]);
+    const providers = effectiveProviders(llm, env).map(
+      (p) =>
+        new LlmProvider(p, p.name === 'openai' || p.baseURL === env.OPENAI_BASE_URL ? (env.OPENAI_API_KEY ?? null) : null, {
+          timeoutMs: llm.timeoutMs,
+          maxRetries: llm.maxRetries,
+          streamIdleTimeoutMs: llm.streamIdleTimeoutMs,
+        }),
+    );
+    this.budget = new BudgetGuard(this.store.usage, llm.budget);
+    this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget);
+    const engine: ChatEngine = this.router.available
+      ? new ModelEngine(this.router, this.tools, this.inventory, this.store.conversations, offline, catalog, llm)
+      : offline;
+    this.chatService = new ChatService(this.store.conversations, this.inventory, engine);
   }
 
   chat(request: ChatRequest, options: ChatOptions = {}): Promise<ChatResponse> {

@@ -66,22 +66,32 @@ export class ChatService {
         host: request.host ?? conversation.host ?? null,
         conversationId,
         signal: options.signal,
+        model: request.model,
         onToolStart: (call) => emit({ type: 'tool_call', conversationId, ...call }),
         onToolResult: (call) => emit({ type: 'tool_result', conversationId, call }),
+        onToken: (text) => emit({ type: 'token', conversationId, text }),
+        onApproval: (approval) => emit({ type: 'approval_required', conversationId, approval }),
       });
     } catch (err) {
-      const error: ApiError = { code: 'internal', message: `the ${this.engine.kind} engine failed: ${(err as Error).message}` };
+      const cancelled = options.signal?.aborted === true;
+      const error: ApiError = cancelled
+        ? { code: 'cancelled', message: 'the request was cancelled' }
+        : { code: 'internal', message: `the ${this.engine.kind} engine failed: ${(err as Error).message}` };
       emit({ type: 'error', conversationId, error });
       throw new ChatError(error);
     }
 
     // The offline answer is complete at once; streaming it by line keeps one event contract for both engines.
-    for (const piece of answer.reply.match(/[^\n]*\n|[^\n]+$/g) ?? []) emit({ type: 'token', conversationId, text: piece });
+    if (!answer.streamed) {
+      for (const piece of answer.reply.match(/[^\n]*\n|[^\n]+$/g) ?? []) emit({ type: 'token', conversationId, text: piece });
+    }
+    const engine = answer.engine ?? this.engine.kind;
+    const usage = answer.usage ?? ZERO_USAGE;
 
     const stored = this.conversations.appendMessage(conversationId, {
       role: 'assistant',
       content: answer.reply,
-      engine: this.engine.kind,
+      engine,
       toolCalls: answer.toolCalls,
     });
     if (answer.host && answer.host !== conversation.host && !request.host) this.conversations.setHost(conversationId, answer.host);
@@ -90,12 +100,12 @@ export class ChatService {
       conversationId,
       messageId: stored.id,
       reply: answer.reply,
-      engine: this.engine.kind,
+      engine,
       toolCalls: answer.toolCalls,
-      pendingApprovals: [],
-      usage: ZERO_USAGE,
+      pendingApprovals: answer.pendingApprovals ?? [],
+      usage,
     };
-    emit({ type: 'usage', conversationId, usage: ZERO_USAGE });
+    emit({ type: 'usage', conversationId, usage });
     emit({ type: 'done', conversationId, response });
     return response;
   }

@@ -12,7 +12,8 @@ beforeAll(() => {
   const store = Store.inMemory();
   store.hosts.upsert({ name: 'web-1', address: '192.0.2.10', port: 22, user: 'ops', identityFile: null, tags: ['web'], jump: null, privacy: 'default' });
   const inventory = new Inventory(store.hosts);
-  const tools = new ToolRunner(new ToolRegistry(coreTools), new Fleet(inventory, new SafetyGate(new ReadOnlyAllowlistPolicy())));
+  const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+  const tools = new ToolRunner(new ToolRegistry(coreTools), new Fleet(inventory, gate), gate);
   engine = new OfflineEngine(tools, inventory);
 });
 

@@ -1,4 +1,4 @@
-import type { ToolCallRecord } from '../../../shared/protocol';
+import type { Engine, PendingApproval, ToolCallRecord, Usage } from '../../../shared/protocol';
 import type { Inventory } from '../fleet';
 import type { ToolCallOutcome, ToolRunner } from '../tools';
 import { ALL_HOSTS_PATTERN, mentionedHostTerms, NOT_HOSTS, recogniseIntents, type OfflineIntent } from './intents';
@@ -6,12 +6,17 @@ import { findingsFromStatus } from './findings';
 
 export interface EngineRequest {
   message: string;
+  /** A model the request asked for (model engine only). */
+  model?: string;
   /** Selector from the request or the conversation; the message may name another. */
   host: string | null;
   conversationId: string;
   signal?: AbortSignal;
   onToolStart?: (call: { id: string; tool: string; args: Record<string, unknown>; host: string | null }) => void;
   onToolResult?: (record: ToolCallRecord) => void;
+  /** Live text as the model produces it; engines that stream set `streamed` in the answer. */
+  onToken?: (text: string) => void;
+  onApproval?: (approval: PendingApproval) => void;
 }
 
 export interface EngineAnswer {
@@ -19,6 +24,12 @@ export interface EngineAnswer {
   toolCalls: ToolCallRecord[];
   /** The host the conversation is now about, when the message chose one. */
   host: string | null;
+  /** Which engine produced the answer (the model engine falls back to the offline one). */
+  engine?: Engine;
+  pendingApprovals?: PendingApproval[];
+  usage?: Usage;
+  /** True when the reply already went out as token events. */
+  streamed?: boolean;
 }
 
 export const OFFLINE_LABEL = 'offline engine: answered from live system data, no AI model configured';
@@ -85,6 +96,7 @@ export class OfflineEngine {
     for (const call of plan) {
       const outcome = await this.tools.call(call.tool, call.args, {
         defaultHost: selector,
+        conversationId: request.conversationId,
         requester: `offline:${request.conversationId}`,
         signal: request.signal,
         onStart: request.onToolStart,

@@ -166,6 +166,33 @@ export class ConversationRepository {
     }));
   }
 
+  /** Messages after a sequence number, with their numbers (for the model's context after a summary). */
+  messagesAfter(conversationId: string, seq: number): { seq: number; message: StoredMessage }[] {
+    const seqs = this.db
+      .prepare('SELECT id, seq FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq')
+      .all(conversationId, seq) as { id: string; seq: number }[];
+    const bySeq = new Map(seqs.map((r) => [r.id, r.seq]));
+    return this.messages(conversationId)
+      .filter((m) => bySeq.has(m.id))
+      .map((m) => ({ seq: bySeq.get(m.id) as number, message: m }));
+  }
+
+  memory(id: string): { summary: string | null; summaryUptoSeq: number; pinned: string[] } {
+    const row = this.db.prepare('SELECT summary, summary_upto_seq, pinned_json FROM conversations WHERE id = ?').get(id) as
+      | { summary: string | null; summary_upto_seq: number; pinned_json: string }
+      | undefined;
+    if (!row) return { summary: null, summaryUptoSeq: 0, pinned: [] };
+    return { summary: row.summary, summaryUptoSeq: row.summary_upto_seq, pinned: JSON.parse(row.pinned_json) as string[] };
+  }
+
+  setSummary(id: string, summary: string, uptoSeq: number): void {
+    this.db.prepare('UPDATE conversations SET summary = ?, summary_upto_seq = ? WHERE id = ?').run(summary, uptoSeq, id);
+  }
+
+  setPinned(id: string, pinned: string[]): void {
+    this.db.prepare('UPDATE conversations SET pinned_json = ? WHERE id = ?').run(JSON.stringify(pinned), id);
+  }
+
   detail(id: string): ConversationDetail | null {
     const summary = this.get(id);
     return summary ? { ...summary, messages: this.messages(id) } : null;

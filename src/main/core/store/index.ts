@@ -3,12 +3,16 @@ import { openDatabase, type SqliteDatabase } from './database';
 import { ConversationRepository } from './conversations';
 import { HostRepository } from './hosts';
 import { SettingsRepository } from './settings';
+import { UsageRepository } from './usage';
+import { ApprovalRepository } from './approvals';
 
 export { openDatabase, migrate, StoreError, type SqliteDatabase } from './database';
 export { migrations, type Migration } from './migrations';
 export { ConversationRepository, type NewMessage } from './conversations';
 export { HostRepository } from './hosts';
 export { SettingsRepository } from './settings';
+export { UsageRepository, type LlmCallRecord, type UsageTotals, type UsageRow } from './usage';
+export { ApprovalRepository, type ApprovalRecord, type ApprovalStatus, type NewApproval } from './approvals';
 
 export const STORE_FILE = 'fleetmind.db';
 
@@ -17,11 +21,15 @@ export class Store {
   readonly conversations: ConversationRepository;
   readonly hosts: HostRepository;
   readonly settings: SettingsRepository;
+  readonly usage: UsageRepository;
+  readonly approvals: ApprovalRepository;
 
   constructor(readonly db: SqliteDatabase) {
     this.conversations = new ConversationRepository(db);
     this.hosts = new HostRepository(db);
     this.settings = new SettingsRepository(db);
+    this.usage = new UsageRepository(db);
+    this.approvals = new ApprovalRepository(db);
   }
 
   static open(dataDir: string): Store {

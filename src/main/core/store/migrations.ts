@@ -62,4 +62,50 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'model calls (usage, cost), pending approvals, conversation memory',
+    sql: `
+      CREATE TABLE llm_calls (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        day TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        task TEXT NOT NULL,
+        conversation_id TEXT,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        latency_ms REAL NOT NULL DEFAULT 0,
+        ttft_ms REAL,
+        local INTEGER NOT NULL DEFAULT 0,
+        ok INTEGER NOT NULL,
+        error TEXT
+      );
+      CREATE INDEX llm_calls_day ON llm_calls(day);
+      CREATE INDEX llm_calls_conversation ON llm_calls(conversation_id);
+      CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT,
+        command TEXT NOT NULL,
+        hosts_json TEXT NOT NULL,
+        category TEXT NOT NULL,
+        reasons_json TEXT NOT NULL,
+        purpose TEXT,
+        requester TEXT NOT NULL,
+        policy_version TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending','approved','denied','expired')),
+        requested_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        decided_at TEXT,
+        decision_reason TEXT
+      );
+      CREATE INDEX approvals_status ON approvals(status);
+      ALTER TABLE conversations ADD COLUMN summary TEXT;
+      ALTER TABLE conversations ADD COLUMN summary_upto_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE conversations ADD COLUMN pinned_json TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

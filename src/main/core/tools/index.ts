@@ -1,5 +1,6 @@
 import { diskUsageTool } from './disk-usage';
 import { listHostsTool } from './list-hosts';
+import { runCommandTool } from './run-command';
 import { memoryTool } from './memory';
 import { networkInfoTool } from './network-info';
 import { recentLoginsTool } from './recent-logins';
@@ -11,7 +12,8 @@ import type { ToolDefinition } from './tool';
 
 export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToolContext } from './tool';
 export { defineHostTool, defineFleetTool } from './tool';
-export { ToolRegistry, ToolRunner, type ToolSchema, type ToolCallOptions, type ToolCallOutcome } from './registry';
+export { ToolRegistry, ToolRunner, type ToolSchema, type ToolCallOptions, type ToolCallOutcome, type ApprovalRequester } from './registry';
+export { runCommandTool } from './run-command';
 export { formatBytes, formatDuration } from './format';
 
 /** The core agent tools (DESIGN: stable names and arguments). */
@@ -25,4 +27,5 @@ export const coreTools: readonly ToolDefinition[] = [
   tailLogsTool,
   recentLoginsTool,
   listHostsTool,
+  runCommandTool,
 ] as readonly ToolDefinition[];

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type { ApiError, Host, ToolCallRecord } from '../../../shared/protocol';
-import { SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
+import type { ApiError, ExecResultLine, Host, PendingApproval, ToolCallRecord } from '../../../shared/protocol';
+import { fanOut, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
+import type { PolicyVerdict, SafetyGate } from '../safety';
 import type { ToolDefinition, ToolKind } from './tool';
 
 export interface ToolSchema {
@@ -41,7 +42,22 @@ export class ToolRegistry {
   }
 }
 
+/** Where `ask` decisions go: the approval queue (store) creates a pending approval. */
+export interface ApprovalRequester {
+  request(input: {
+    conversationId: string | null;
+    command: string;
+    hosts: string[];
+    category: string;
+    reasons: string[];
+    purpose: string | null;
+    requester: string;
+    policyVersion: string;
+  }): PendingApproval;
+}
+
 export interface ToolCallOptions {
+  conversationId?: string;
   /** Host used when the call names none: the conversation's host, else localhost. */
   defaultHost?: string;
   requester: string;
@@ -58,7 +74,11 @@ export interface ToolCallOutcome {
   text: string;
   /** Structured data per host (or the fleet tool's data under "fleet"). */
   data: Record<string, unknown>;
+  /** Approvals this call queued (run_command asking for a change). */
+  approvals: PendingApproval[];
 }
+
+const STRICTNESS: Record<PolicyVerdict['decision'], number> = { allow: 0, ask: 1, deny: 2 };
 
 function errorOf(err: unknown): ApiError {
   if (err instanceof SelectorError) return { code: 'unknown_host', message: err.message };
@@ -88,6 +108,8 @@ export class ToolRunner {
   constructor(
     readonly registry: ToolRegistry,
     private readonly fleet: Fleet,
+    private readonly gate: SafetyGate,
+    private readonly approvals: ApprovalRequester | null = null,
   ) {}
 
   async call(name: string, rawArgs: unknown, options: ToolCallOptions): Promise<ToolCallOutcome> {
@@ -95,10 +117,11 @@ export class ToolRunner {
     const startedAt = new Date().toISOString();
     const started = performance.now();
     const args = (typeof rawArgs === 'object' && rawArgs !== null ? rawArgs : {}) as Record<string, unknown>;
-    const finish = (ok: boolean, text: string, summary: string, error: ApiError | null, host: string | null, data: Record<string, unknown>): ToolCallOutcome => ({
+    const finish = (ok: boolean, text: string, summary: string, error: ApiError | null, host: string | null, data: Record<string, unknown>, approvals: PendingApproval[] = []): ToolCallOutcome => ({
       record: { id, tool: name, args, host, ok, summary, error, durationMs: performance.now() - started, startedAt },
       text,
       data,
+      approvals,
     });
 
     const tool = this.registry.get(name);
@@ -140,6 +163,11 @@ export class ToolRunner {
     const hostLabel = hosts.length === 1 ? (hosts[0] as Host).name : selector;
     options.onStart?.({ id, tool: name, args, host: hostLabel });
 
+    if (tool.scope === 'command') {
+      const out = await this.runCommand(validArgs as { command: string; purpose?: string }, hosts, options);
+      return finish(out.ok, out.text, out.summary, out.error, hostLabel, out.data, out.approvals);
+    }
+
     const perHost = await mapBounded(hosts, options.concurrency ?? 16, async (host) => {
       try {
         const out = await tool.run(validArgs, {
@@ -171,5 +199,73 @@ export class ToolRunner {
     }
     const error = failures.length === 0 ? null : failures.length === 1 ? (failures[0] as ApiError) : { code: failures[0]!.code, message: `${failures.length} of ${hosts.length} hosts failed` };
     return finish(failures.length === 0, texts.join('\n\n'), summaries.join('; '), error, hostLabel, data);
+  }
+
+  /**
+   * run_command: the policy judges the command for every host. Allowed hosts run it now;
+   * `ask` hosts share one pending approval (nothing runs without a decision); `deny` is final.
+   */
+  private async runCommand(
+    args: { command: string; purpose?: string },
+    hosts: Host[],
+    options: ToolCallOptions,
+  ): Promise<{ ok: boolean; text: string; summary: string; error: ApiError | null; data: Record<string, unknown>; approvals: PendingApproval[] }> {
+    const judged = hosts.map((host) => ({
+      host,
+      verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester }),
+    }));
+    const allowed = judged.filter((j) => j.verdict.decision === 'allow').map((j) => j.host);
+    const asking = judged.filter((j) => j.verdict.decision === 'ask');
+    const denied = judged.filter((j) => j.verdict.decision === 'deny');
+    const lines: ExecResultLine[] = allowed.length
+      ? await fanOut(this.fleet, this.gate, allowed, { command: args.command, requester: options.requester, exec: { signal: options.signal } })
+      : [];
+    const texts: string[] = [];
+    const data: Record<string, unknown> = {};
+    for (const line of lines) {
+      data[line.host] = line;
+      const head = `$ ${args.command}  [${line.host}: ${line.error ? line.error.code : `exit ${line.exitCode}`}, ${Math.round(line.durationMs)} ms]`;
+      texts.push([head, line.stdout.trimEnd(), line.stderr.trim() ? `stderr:\n${line.stderr.trimEnd()}` : '', line.error ? line.error.message : ''].filter(Boolean).join('\n'));
+    }
+    const approvals: PendingApproval[] = [];
+    if (asking.length > 0) {
+      const strictest = asking.reduce((a, b) => (STRICTNESS[b.verdict.decision] > STRICTNESS[a.verdict.decision] ? b : a));
+      const reasons = [...new Set(asking.flatMap((a) => a.verdict.reasons))];
+      const hostsAsking = asking.map((a) => a.host.name);
+      if (this.approvals) {
+        const approval = this.approvals.request({
+          conversationId: options.conversationId ?? null,
+          command: args.command,
+          hosts: hostsAsking,
+          category: strictest.verdict.category,
+          reasons,
+          purpose: args.purpose ?? null,
+          requester: options.requester,
+          policyVersion: this.gate.policyVersion,
+        });
+        approvals.push(approval);
+        texts.push(`NOT RUN on ${hostsAsking.join(', ')}: this command needs the operator's approval (${strictest.verdict.category}: ${reasons.join('; ')}). Approval request ${approval.id} is pending; the command runs only if the operator approves it, and its result will then be reported. Do not try to run it another way.`);
+      } else {
+        texts.push(`NOT RUN on ${hostsAsking.join(', ')}: needs approval (${reasons.join('; ')}), and approvals are not available here.`);
+      }
+    }
+    for (const d of denied) {
+      texts.push(`REFUSED on ${d.host.name} by the safety policy (${d.verdict.category}): ${d.verdict.reasons.join('; ')}. Do not retry it in another form.`);
+    }
+    const failedRuns = lines.filter((l) => !l.ok);
+    const ok = failedRuns.length === 0 && asking.length === 0 && denied.length === 0;
+    const error: ApiError | null = denied.length
+      ? { code: 'policy_denied', message: `refused by policy on ${denied.map((d) => d.host.name).join(', ')}` }
+      : asking.length
+        ? { code: 'approval_required', message: `approval required on ${asking.map((a) => a.host.name).join(', ')}` }
+        : failedRuns.length
+          ? failedRuns[0]!.error ?? { code: 'internal', message: `exit code ${failedRuns[0]!.exitCode} on ${failedRuns[0]!.host}` }
+          : null;
+    const summary = [
+      lines.length ? `ran on ${lines.length} host(s), ${lines.length - failedRuns.length} ok` : null,
+      asking.length ? `approval pending for ${asking.length} host(s)` : null,
+      denied.length ? `refused on ${denied.length} host(s)` : null,
+    ].filter(Boolean).join('; ');
+    return { ok, text: texts.join('\n\n'), summary, error, data, approvals };
   }
 }

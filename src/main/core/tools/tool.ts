@@ -46,7 +46,12 @@ export interface FleetTool<I extends z.ZodObject = z.ZodObject, T = unknown> ext
   run(args: z.infer<I>, ctx: FleetToolContext): Promise<ToolOutput<T>>;
 }
 
-export type ToolDefinition = HostTool<z.ZodObject, unknown> | FleetTool<z.ZodObject, unknown>;
+/** A tool the runner executes itself through the safety gate and approvals (run_command). */
+export interface CommandTool<I extends z.ZodObject = z.ZodObject> extends ToolBase<I> {
+  scope: 'command';
+}
+
+export type ToolDefinition = HostTool<z.ZodObject, unknown> | FleetTool<z.ZodObject, unknown> | CommandTool<z.ZodObject>;
 
 export function defineHostTool<I extends z.ZodObject, T>(tool: Omit<HostTool<I, T>, 'scope'>): HostTool<I, T> {
   return { ...tool, scope: 'host' };

@@ -12,7 +12,8 @@ let runner: ToolRunner;
 beforeAll(() => {
   const store = Store.inMemory();
   const inventory = new Inventory(store.hosts);
-  runner = new ToolRunner(new ToolRegistry(coreTools), new Fleet(inventory, new SafetyGate(new ReadOnlyAllowlistPolicy())));
+  const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+  runner = new ToolRunner(new ToolRegistry(coreTools), new Fleet(inventory, gate), gate);
 });
 
 const call = (tool: string, args: Record<string, unknown> = {}) => runner.call(tool, args, { requester: 'test' });
@@ -89,8 +90,9 @@ describe('tools on this machine agree with /proc and df', () => {
     expect(schemas.map((s) => s.name)).toEqual(
       expect.arrayContaining(['server_status', 'disk_usage', 'memory', 'top_processes', 'services', 'network_info', 'list_hosts', 'tail_logs']),
     );
+    expect(schemas.find((s) => s.name === 'run_command')).toMatchObject({ kind: 'execute', parameters: { required: ['command'] } });
     for (const s of schemas) {
-      expect(s.kind).toBe('read');
+      expect(s.kind).toBe(s.name === 'run_command' ? 'execute' : 'read');
       expect(s.parameters).toMatchObject({ type: 'object', properties: expect.objectContaining({ host: expect.any(Object) }) });
     }
   });

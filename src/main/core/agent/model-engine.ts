@@ -1,0 +1,220 @@
+import type { ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import type { PendingApproval, ToolCallRecord, Usage } from '../../../shared/protocol';
+import type { Inventory } from '../fleet';
+import { AllModelsFailedError, LlmCallError, type ChatMessage, type LlmConfig, type ModelCatalog, type ModelRouter, type RoutedCompletion, type ToolSpec } from '../llm';
+import type { ConversationRepository } from '../store';
+import type { ToolRunner } from '../tools';
+import { capToolResult, extractPinnedFacts, historyToModelMessages, pruneToFit } from './context';
+import type { EngineAnswer, EngineRequest, OfflineEngine } from './offline-engine';
+import { allowsRunCommand, classifyRequest, taskFor, type RequestKind } from './request-kind';
+import { buildSystemPrompt } from './system-prompt';
+
+const MAX_INVALID_TOOL_CALLS = 3;
+/** Tokens kept free below the window for the answer and for tokenizer differences between model families. */
+const SAFETY_MARGIN = 0.1;
+
+/**
+ * The model-driven agent: the conversation and the fleet as context, the core tools
+ * (JSON Schema from zod), parallel tool calls through the same ToolRunner as the
+ * offline engine (so the same safety gate), a step limit, and the offline engine as
+ * the last fallback when no model can answer.
+ */
+export class ModelEngine {
+  readonly kind = 'model' as const;
+
+  constructor(
+    private readonly router: ModelRouter,
+    private readonly tools: ToolRunner,
+    private readonly inventory: Inventory,
+    private readonly conversations: ConversationRepository,
+    private readonly offline: OfflineEngine,
+    private readonly catalog: ModelCatalog,
+    private readonly config: LlmConfig,
+  ) {}
+
+  toolSpecs(kind: RequestKind): ToolSpec[] {
+    return this.tools.registry
+      .schemas()
+      .filter((t) => t.name !== 'run_command' || allowsRunCommand(kind))
+      .map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  }
+
+  async answer(request: EngineRequest): Promise<EngineAnswer> {
+    const kind = classifyRequest(request.message);
+    const task = taskFor(kind);
+    const conversationId = request.conversationId;
+    const memory = this.conversations.memory(conversationId);
+    const pinned = extractPinnedFacts(request.message, memory.pinned);
+    if (pinned.length !== memory.pinned.length) this.conversations.setPinned(conversationId, pinned);
+    const tools = this.toolSpecs(kind);
+    const allowedTools = new Set(tools.map((t) => (t as { function: { name: string } }).function.name));
+
+    const history = this.conversations.messagesAfter(conversationId, memory.summaryUptoSeq);
+    const system = (summary: string | null): ChatMessage => ({
+      role: 'system',
+      content: buildSystemPrompt({ hosts: this.inventory.list(), conversationHost: request.host, kind, pinned, summary, now: new Date() }),
+    });
+    const historyMessages = historyToModelMessages(history.map((h) => h.message));
+    let messages: ChatMessage[] = [system(memory.summary), ...historyMessages];
+    // ChatService stored the question before calling us: it is the last history message.
+    let currentTurnStart = messages.length - 1;
+
+    const toolCalls: ToolCallRecord[] = [];
+    const approvals: PendingApproval[] = [];
+    const usage: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, model: null };
+    const replyParts: string[] = [];
+    let invalidCalls = 0;
+    let summarised = false;
+    let finished = false;
+
+    try {
+      for (let step = 0; step < this.config.maxSteps && !finished; step++) {
+        const candidates = await this.router.candidates({ task, model: request.model, conversationId }, request.signal);
+        const info = this.catalog.info(candidates[0]?.model ?? '');
+        const limit = Math.floor((info.contextWindow - info.maxOutputTokens) * (1 - SAFETY_MARGIN));
+        let pruned = pruneToFit(messages, currentTurnStart, limit);
+        if (pruned.dropped.length > 0 && !summarised) {
+          summarised = true;
+          const summary = await this.summarise(memory.summary, pruned.dropped, conversationId, request.signal);
+          // Dropped turns are the oldest history messages: mark the store so later turns start after them.
+          const droppedHistory = pruned.dropped.filter((m) => m.role === 'user' || m.role === 'assistant').length;
+          const lastDropped = history[Math.min(droppedHistory, history.length) - 1];
+          if (lastDropped) this.conversations.setSummary(conversationId, summary, lastDropped.seq);
+          const rest = messages.slice(1 + pruned.dropped.length);
+          messages = [system(summary), ...rest];
+          currentTurnStart -= pruned.dropped.length;
+          pruned = pruneToFit(messages, currentTurnStart, limit);
+        }
+
+        const result: RoutedCompletion = await this.router.complete(
+          { task, model: request.model, conversationId },
+          { messages: pruned.messages, tools, signal: request.signal, onToken: request.onToken, maxTokens: info.maxOutputTokens },
+        );
+        usage.promptTokens += result.usage?.promptTokens ?? 0;
+        usage.completionTokens += result.usage?.completionTokens ?? 0;
+        usage.costUsd += result.costUsd;
+        usage.model = `${result.provider}/${result.model}`;
+        if (result.content) replyParts.push(result.content);
+        if (result.toolCalls.length === 0) {
+          finished = true;
+          break;
+        }
+
+        const assistantCalls: ChatCompletionMessageToolCall[] = result.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+        messages.push({ role: 'assistant', content: result.content || null, tool_calls: assistantCalls });
+        const results = await mapBounded(result.toolCalls, this.config.maxParallelTools, async (call) => {
+          const parsed = parseArguments(call.arguments);
+          if (!allowedTools.has(call.name)) {
+            invalidCalls++;
+            return { id: call.id, content: `Error: there is no tool "${call.name}" for this request. Available: ${[...allowedTools].join(', ')}.` };
+          }
+          if (!parsed.ok) {
+            invalidCalls++;
+            return { id: call.id, content: `Error: the arguments are not valid JSON (${parsed.error}). Call ${call.name} again with a JSON object.` };
+          }
+          const outcome = await this.tools.call(call.name, parsed.value, {
+            defaultHost: request.host ?? undefined,
+            conversationId,
+            requester: `agent:${conversationId}`,
+            signal: request.signal,
+            onStart: request.onToolStart,
+          });
+          if (outcome.record.error?.code === 'bad_request') invalidCalls++;
+          toolCalls.push(outcome.record);
+          request.onToolResult?.(outcome.record);
+          for (const approval of outcome.approvals) {
+            approvals.push(approval);
+            request.onApproval?.(approval);
+          }
+          return { id: call.id, content: capToolResult(outcome.text, this.config.toolResultMaxChars) };
+        });
+        for (const r of results) messages.push({ role: 'tool', tool_call_id: r.id, content: r.content });
+        if (invalidCalls >= MAX_INVALID_TOOL_CALLS) {
+          replyParts.push(`(Stopped: the model made ${invalidCalls} invalid tool calls in this turn.)`);
+          finished = true;
+        }
+      }
+      if (!finished) replyParts.push(`(Stopped after ${this.config.maxSteps} steps without a final answer; ask me to continue.)`);
+    } catch (err) {
+      if (err instanceof LlmCallError && err.kind === 'cancelled') throw err;
+      if (!(err instanceof AllModelsFailedError || err instanceof LlmCallError)) throw err;
+      const reasons = err instanceof AllModelsFailedError ? err.reasons.join('; ') : err.message;
+      const fallback = await this.offline.answer({ ...request, onToken: undefined });
+      const note = `No model could answer (${reasons}); this answer comes from the offline engine.\n\n`;
+      request.onToken?.(note + fallback.reply);
+      return {
+        ...fallback,
+        reply: note + fallback.reply,
+        toolCalls: [...toolCalls, ...fallback.toolCalls],
+        pendingApprovals: approvals,
+        engine: 'offline',
+        usage: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens },
+        streamed: true,
+      };
+    }
+
+    usage.totalTokens = usage.promptTokens + usage.completionTokens;
+    return {
+      reply: replyParts.join('\n\n'),
+      toolCalls,
+      host: request.host,
+      engine: 'model',
+      pendingApprovals: approvals,
+      usage,
+      streamed: true,
+    };
+  }
+
+  /** Folds dropped turns into the running summary with the cheap model; plain excerpts if that fails. */
+  private async summarise(previous: string | null, dropped: ChatMessage[], conversationId: string, signal?: AbortSignal): Promise<string> {
+    const transcript = dropped
+      .filter((m) => m.role === 'user' || m.role === 'assistant')
+      .map((m) => `${m.role}: ${typeof m.content === 'string' ? m.content.slice(0, 2000) : ''}`)
+      .join('\n');
+    try {
+      const result = await this.router.complete(
+        { task: 'summarize', conversationId },
+        {
+          messages: [
+            { role: 'system', content: 'Summarise this part of an operations conversation in at most 12 short bullet points: hosts, findings with figures, decisions, pending actions, operator constraints. No preamble.' },
+            { role: 'user', content: `${previous ? `Earlier summary:\n${previous}\n\n` : ''}Conversation:\n${transcript}` },
+          ],
+          signal,
+          maxTokens: 600,
+        },
+      );
+      if (result.content.trim()) return result.content.trim();
+    } catch (err) {
+      if (err instanceof LlmCallError && err.kind === 'cancelled') throw err;
+    }
+    const excerpts = dropped
+      .filter((m) => m.role === 'user')
+      .map((m) => `- asked: ${typeof m.content === 'string' ? m.content.slice(0, 160) : ''}`);
+    return [previous, ...excerpts].filter(Boolean).join('\n');
+  }
+}
+
+function parseArguments(text: string): { ok: true; value: Record<string, unknown> } | { ok: false; error: string } {
+  if (!text.trim()) return { ok: true, value: {} };
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'not a JSON object' };
+    return { ok: true, value: value as Record<string, unknown> };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index] as T);
+      }
+    }),
+  );
+  return results;
+}

@@ -8,7 +8,7 @@ import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
 import { Fleet, Inventory } from './fleet';
 import { ReadOnlyAllowlistPolicy, SafetyGate } from './safety';
-import type { ChatOptions, CoreFacade } from './services';
+import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
 import { coreTools, ToolRegistry, ToolRunner } from './tools';
 import { FLEETMIND_VERSION } from './version';
@@ -74,6 +74,14 @@ export class Core implements CoreFacade {
 
   chat(request: ChatRequest, options: ChatOptions = {}): Promise<ChatResponse> {
     return this.chatService.chat(request, options);
+  }
+
+  usageReport(by: 'day' | 'model' | 'conversation', sinceDay?: string): UsageReport {
+    return { by, rows: this.store.usage.by(by, sinceDay), totals: this.store.usage.totals(sinceDay), budget: this.budget.status() };
+  }
+
+  cancel(conversationId: string): boolean {
+    return this.chatService.cancel(conversationId);
   }
 
   listConversations(): ConversationList {

@@ -1,3 +1,5 @@
+import type { UsageRow, UsageTotals } from './store';
+import type { BudgetStatus } from './llm';
 import type {
   ChatEvent,
   ChatRequest,
@@ -23,5 +25,15 @@ export interface CoreFacade {
   listConversations(): ConversationList;
   getConversation(id: string): ConversationDetail | null;
   health(): Health;
+  /** Stops the turn in progress in a conversation; false when nothing was running. */
+  cancel(conversationId: string): boolean;
+  usageReport(by: 'day' | 'model' | 'conversation', sinceDay?: string): UsageReport;
   close(): Promise<void>;
+}
+
+export interface UsageReport {
+  by: 'day' | 'model' | 'conversation';
+  rows: UsageRow[];
+  totals: UsageTotals;
+  budget: BudgetStatus;
 }

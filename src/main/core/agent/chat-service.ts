@@ -29,6 +29,9 @@ const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0, totalTokens: 0
  * tools, stream typed events, and store the answer with its tool calls.
  */
 export class ChatService {
+  /** Turns in progress per conversation, so the UI, API and CLI can cancel them. */
+  private readonly inflight = new Map<string, Set<AbortController>>();
+
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly inventory: Inventory,
@@ -37,6 +40,14 @@ export class ChatService {
 
   get engineKind(): Engine {
     return this.engine.kind;
+  }
+
+  /** Cancels every turn in progress in a conversation; true when there was one. */
+  cancel(conversationId: string): boolean {
+    const controllers = this.inflight.get(conversationId);
+    if (!controllers || controllers.size === 0) return false;
+    for (const c of controllers) c.abort();
+    return true;
   }
 
   async chat(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResponse> {
@@ -59,13 +70,22 @@ export class ChatService {
 
     this.conversations.appendMessage(conversationId, { role: 'user', content: request.message });
 
+    const controller = new AbortController();
+    const forwardAbort = () => controller.abort();
+    options.signal?.addEventListener('abort', forwardAbort, { once: true });
+    if (options.signal?.aborted) controller.abort();
+    const running = this.inflight.get(conversationId) ?? new Set<AbortController>();
+    running.add(controller);
+    this.inflight.set(conversationId, running);
+    const signal = controller.signal;
+
     let answer: EngineAnswer;
     try {
       answer = await this.engine.answer({
         message: request.message,
         host: request.host ?? conversation.host ?? null,
         conversationId,
-        signal: options.signal,
+        signal,
         model: request.model,
         onToolStart: (call) => emit({ type: 'tool_call', conversationId, ...call }),
         onToolResult: (call) => emit({ type: 'tool_result', conversationId, call }),
@@ -73,11 +93,22 @@ export class ChatService {
         onApproval: (approval) => emit({ type: 'approval_required', conversationId, approval }),
       });
     } catch (err) {
-      const cancelled = options.signal?.aborted === true;
+      const cancelled = signal.aborted;
       const error: ApiError = cancelled
         ? { code: 'cancelled', message: 'the request was cancelled' }
         : { code: 'internal', message: `the ${this.engine.kind} engine failed: ${(err as Error).message}` };
       emit({ type: 'error', conversationId, error });
+      if (cancelled) this.conversations.appendMessage(conversationId, { role: 'assistant', content: '(cancelled by the operator)', engine: this.engine.kind });
+      throw new ChatError(error);
+    } finally {
+      options.signal?.removeEventListener('abort', forwardAbort);
+      running.delete(controller);
+      if (running.size === 0) this.inflight.delete(conversationId);
+    }
+    if (signal.aborted) {
+      const error: ApiError = { code: 'cancelled', message: 'the request was cancelled' };
+      emit({ type: 'error', conversationId, error });
+      this.conversations.appendMessage(conversationId, { role: 'assistant', content: `${answer.reply}\n\n(cancelled by the operator)`, engine: answer.engine ?? this.engine.kind, toolCalls: answer.toolCalls });
       throw new ChatError(error);
     }
 

@@ -1,6 +1,6 @@
 import type { ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import type { PendingApproval, ToolCallRecord, Usage } from '../../../shared/protocol';
-import type { Inventory } from '../fleet';
+import { mapBounded, type Inventory } from '../fleet';
 import { AllModelsFailedError, LlmCallError, type ChatMessage, type LlmConfig, type ModelCatalog, type ModelRouter, type RoutedCompletion, type ToolSpec } from '../llm';
 import type { ConversationRepository } from '../store';
 import type { ToolRunner } from '../tools';
@@ -205,16 +205,3 @@ function parseArguments(text: string): { ok: true; value: Record<string, unknown
   }
 }
 
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await fn(items[index] as T);
-      }
-    }),
-  );
-  return results;
-}

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServeCommand } from './serve-command';
 import { registerChatCommand } from './chat-command';
 import { registerExecCommand } from './exec-command';
+import { registerUsageCommand } from './usage-command';
 import { EXIT, CliFailure } from './exit';
 import { FLEETMIND_VERSION } from '../version';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerChatCommand(program);
   registerExecCommand(program);
+  registerUsageCommand(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,5 +1,6 @@
 import type { ExecResultLine, Host } from '../../../shared/protocol';
 import type { SafetyGate } from '../safety';
+import { mapBounded } from './concurrency';
 import type { Fleet } from './fleet';
 import type { ExecOptions } from './types';
 
@@ -21,8 +22,6 @@ export interface FanOutRequest {
  * result, never a reason to stop the others.
  */
 export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Host[], request: FanOutRequest): Promise<ExecResultLine[]> {
-  const results: ExecResultLine[] = [];
-  let next = 0;
   const runOne = async (host: Host): Promise<ExecResultLine> => {
     const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester });
     if (!check.ok) {
@@ -55,15 +54,12 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
       return { host: host.name, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error: { code: 'unreachable', message: (err as Error).message } };
     }
   };
-  const limit = Math.max(1, Math.min(request.concurrency ?? 32, hosts.length));
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < hosts.length) {
-        const line = await runOne(hosts[next++] as Host);
-        results.push(line);
-        request.onResult?.(line);
-      }
-    }),
-  );
+  // Results come back in completion order, each reported as soon as its host finishes.
+  const results: ExecResultLine[] = [];
+  await mapBounded(hosts, request.concurrency ?? 32, async (host) => {
+    const line = await runOne(host);
+    results.push(line);
+    request.onResult?.(line);
+  });
   return results;
 }

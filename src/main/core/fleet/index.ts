@@ -4,3 +4,4 @@ export { selectHosts, SelectorError } from './selector';
 export { Inventory, localHost, LOCAL_HOST_NAME } from './inventory';
 export { Fleet, TransportUnavailableError } from './fleet';
 export { fanOut, type FanOutRequest } from './fan-out';
+export { mapBounded } from './concurrency';

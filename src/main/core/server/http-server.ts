@@ -176,6 +176,21 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
     return reply;
   });
 
+  // Cancelling needs only the conversation id (unguessable, like reading the conversation).
+  app.post<{ Params: { id: string } }>('/api/conversations/:id/cancel', async (request, reply) => {
+    if (!core.getConversation(request.params.id)) return sendError(reply, { code: 'not_found', message: `no conversation with id ${request.params.id}` });
+    return { cancelled: core.cancel(request.params.id) };
+  });
+
+  app.get<{ Querystring: { by?: string; since?: string } }>('/api/usage', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'usage needs the operator token' });
+    const by = request.query.by ?? 'day';
+    if (by !== 'day' && by !== 'model' && by !== 'conversation') return sendError(reply, { code: 'bad_request', message: 'by must be day, model or conversation' });
+    const since = request.query.since;
+    if (since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(since)) return sendError(reply, { code: 'bad_request', message: 'since takes a date as YYYY-MM-DD' });
+    return core.usageReport(by, since);
+  });
+
   app.get('/api/conversations', async (request, reply) => {
     if (!isOperator(request)) {
       return sendError(reply, { code: 'unauthorized', message: 'listing conversations needs the operator token (Authorization: Bearer <token from the data dir>)' });

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ApiError, ExecResultLine, Host, PendingApproval, ToolCallRecord } from '../../../shared/protocol';
-import { fanOut, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
+import { fanOut, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
 import type { PolicyVerdict, SafetyGate } from '../safety';
-import type { ToolDefinition, ToolKind } from './tool';
+import type { HostTool, ToolDefinition, ToolKind, ToolOutput } from './tool';
 
 export interface ToolSchema {
   name: string;
@@ -78,6 +78,8 @@ export interface ToolCallOutcome {
   approvals: PendingApproval[];
 }
 
+type HostRunResult = { host: Host; ok: true; out: ToolOutput } | { host: Host; ok: false; error: ApiError };
+
 const STRICTNESS: Record<PolicyVerdict['decision'], number> = { allow: 0, ask: 1, deny: 2 };
 
 function errorOf(err: unknown): ApiError {
@@ -86,18 +88,6 @@ function errorOf(err: unknown): ApiError {
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
 
 /**
  * The single path every tool call takes, whoever asks (offline engine, model agent,
@@ -105,12 +95,51 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
  * fleet (whose commands pass the safety gate), and record the call.
  */
 export class ToolRunner {
+  /** Recent read-only results per host and tool call, and identical calls still running. */
+  private readonly cache = new Map<string, { at: number; promise: Promise<HostRunResult> }>();
+
   constructor(
     readonly registry: ToolRegistry,
     private readonly fleet: Fleet,
     private readonly gate: SafetyGate,
     private readonly approvals: ApprovalRequester | null = null,
+    /** How long a read-only result is reused (ms); 0 turns caching off. Concurrent identical calls always share one run. */
+    private readonly readCacheTtlMs = 2000,
   ) {}
+
+  /** Runs a host tool once per key: identical concurrent calls share the run; read results are reused for a short TTL. */
+  private runOnHost(tool: HostTool, args: Record<string, unknown>, host: Host, options: ToolCallOptions): Promise<HostRunResult> {
+    const run = async (): Promise<HostRunResult> => {
+      try {
+        const out = await tool.run(args, {
+          host,
+          signal: options.signal,
+          gather: (spec) => this.fleet.gather(host, { ...spec, requester: options.requester, signal: spec.signal ?? options.signal }),
+        });
+        return { host, ok: true as const, out };
+      } catch (err) {
+        return { host, ok: false as const, error: errorOf(err) };
+      }
+    };
+    if (tool.kind !== 'read') return run();
+    const { host: _ignored, ...rest } = args;
+    const key = `${tool.name}|${host.name}|${JSON.stringify(rest, Object.keys(rest).sort())}`;
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && (now - hit.at < this.readCacheTtlMs || hit.at === Number.POSITIVE_INFINITY)) return hit.promise;
+    // While running the entry never expires, so concurrent callers join it.
+    const entry = { at: Number.POSITIVE_INFINITY, promise: run() };
+    this.cache.set(key, entry);
+    void entry.promise.then((result) => {
+      // Failures are not reused; successes live for the TTL.
+      if (!result.ok || this.readCacheTtlMs === 0) this.cache.delete(key);
+      else entry.at = Date.now();
+      if (this.cache.size > 500) {
+        for (const [k, v] of this.cache) if (Date.now() - v.at >= this.readCacheTtlMs) this.cache.delete(k);
+      }
+    });
+    return entry.promise;
+  }
 
   async call(name: string, rawArgs: unknown, options: ToolCallOptions): Promise<ToolCallOutcome> {
     const id = randomUUID();
@@ -168,18 +197,7 @@ export class ToolRunner {
       return finish(out.ok, out.text, out.summary, out.error, hostLabel, out.data, out.approvals);
     }
 
-    const perHost = await mapBounded(hosts, options.concurrency ?? 16, async (host) => {
-      try {
-        const out = await tool.run(validArgs, {
-          host,
-          signal: options.signal,
-          gather: (spec) => this.fleet.gather(host, { ...spec, requester: options.requester, signal: spec.signal ?? options.signal }),
-        });
-        return { host, ok: true as const, out };
-      } catch (err) {
-        return { host, ok: false as const, error: errorOf(err) };
-      }
-    });
+    const perHost = await mapBounded(hosts, options.concurrency ?? 16, (host) => this.runOnHost(tool, validArgs, host, options));
 
     const data: Record<string, unknown> = {};
     const texts: string[] = [];

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Fleet, Inventory } from '../fleet';
 import { ReadOnlyAllowlistPolicy, SafetyGate } from '../safety';
 import { Store } from '../store';
@@ -95,5 +95,26 @@ describe('tools on this machine agree with /proc and df', () => {
       expect(s.kind).toBe(s.name === 'run_command' ? 'execute' : 'read');
       expect(s.parameters).toMatchObject({ type: 'object', properties: expect.objectContaining({ host: expect.any(Object) }) });
     }
+  });
+});
+
+describe('read-only result cache', () => {
+  it('shares identical concurrent calls and reuses results for the TTL only', async () => {
+    const store = Store.inMemory();
+    const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+    const fleet = new Fleet(new Inventory(store.hosts), gate);
+    const gather = vi.spyOn(fleet, 'gather');
+    const cached = new ToolRunner(new ToolRegistry(coreTools), fleet, gate, null, 100);
+    const opts = { requester: 'test' };
+    const [a, b] = await Promise.all([cached.call('disk_usage', {}, opts), cached.call('disk_usage', { host: 'localhost' }, opts)]);
+    expect(a.record.ok && b.record.ok).toBe(true);
+    expect(gather).toHaveBeenCalledTimes(1);
+    await cached.call('disk_usage', {}, opts);
+    expect(gather).toHaveBeenCalledTimes(1);
+    await cached.call('top_processes', { limit: 3 }, opts);
+    expect(gather).toHaveBeenCalledTimes(2);
+    await new Promise((r) => setTimeout(r, 150));
+    await cached.call('disk_usage', {}, opts);
+    expect(gather).toHaveBeenCalledTimes(3);
   });
 });

@@ -1,7 +1,15 @@
+import './zod-jitless';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
+import './app/styles.css';
+import { selectTransport } from './transport';
 
-function App() {
-  return <h1>Fleetmind</h1>;
-}
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
 
-createRoot(document.getElementById('root') as HTMLElement).render(<App />);
+createRoot(root).render(
+  <StrictMode>
+    <App transport={selectTransport()} />
+  </StrictMode>,
+);

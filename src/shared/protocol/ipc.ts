@@ -11,6 +11,10 @@ export const IPC_PREFIX = 'fleetmind:';
 
 export const invokeChannels = {
   'fleetmind:chat': { request: ChatRequestSchema, response: ChatResponseSchema },
+  'fleetmind:chat.cancel': {
+    request: z.object({ conversationId: z.string().min(1) }).strict(),
+    response: z.object({ cancelled: z.boolean() }),
+  },
   'fleetmind:health': { request: z.object({}).strict(), response: HealthSchema },
   'fleetmind:conversations.list': { request: z.object({}).strict(), response: ConversationListSchema },
   'fleetmind:conversations.get': {

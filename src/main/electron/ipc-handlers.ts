@@ -1,0 +1,102 @@
+import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import type { Logger } from 'pino';
+import {
+  invokeChannels,
+  type ApiError,
+  type EventChannel,
+  type EventPayload,
+  type InvokeChannel,
+  type InvokeRequest,
+  type InvokeResponse,
+} from '../../shared/protocol';
+import { ChatError } from '../core/agent';
+import type { CoreFacade } from '../core/services';
+import type { IpcResult } from './ipc-result';
+import type { RendererOrigin } from './security';
+
+class IpcFailure extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+  }
+}
+
+type Handlers = {
+  [C in InvokeChannel]: (request: InvokeRequest<C>, event: IpcMainInvokeEvent, signal: AbortSignal) => Promise<InvokeResponse<C>> | InvokeResponse<C>;
+};
+
+function send<C extends EventChannel>(contents: WebContents, channel: C, payload: EventPayload<C>): void {
+  if (!contents.isDestroyed()) contents.send(channel, payload);
+}
+
+/** Turns whatever a core call threw into the protocol's error; unexpected ones are logged, not passed on verbatim. */
+function toApiError(err: unknown, channel: string, logger: Logger): ApiError {
+  if (err instanceof IpcFailure || err instanceof ChatError) return err.error;
+  logger.error({ err, channel }, 'IPC handler failed');
+  return { code: 'internal', message: `${channel} failed: ${err instanceof Error ? err.message : String(err)}` };
+}
+
+/**
+ * Binds each invoke channel of the shared protocol to the core. Requests are validated
+ * again here (the preload is a convenience, not a trust boundary), only our own page may
+ * call, and answers are IpcResult values so typed errors survive the trip.
+ */
+export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, logger: Logger): () => void {
+  // A closed window abandons its turns; the core stops working on them.
+  const turns = new Map<number, Set<AbortController>>();
+  const signalFor = (contents: WebContents): { signal: AbortSignal; release: () => void } => {
+    const controller = new AbortController();
+    let set = turns.get(contents.id);
+    if (!set) {
+      const created = new Set<AbortController>();
+      turns.set(contents.id, created);
+      set = created;
+      const abandon = () => {
+        for (const c of created) c.abort();
+        turns.delete(contents.id);
+      };
+      contents.once('destroyed', abandon);
+    }
+    set.add(controller);
+    return { signal: controller.signal, release: () => set.delete(controller) };
+  };
+
+  const handlers: Handlers = {
+    'fleetmind:chat': (request, event, signal) =>
+      core.chat(request, { signal, onEvent: (chatEvent) => send(event.sender, 'fleetmind:chat.event', chatEvent) }),
+    'fleetmind:chat.cancel': ({ conversationId }) => ({ cancelled: core.cancel(conversationId) }),
+    'fleetmind:health': () => core.health(),
+    'fleetmind:conversations.list': () => core.listConversations(),
+    'fleetmind:conversations.get': ({ id }) => {
+      const detail = core.getConversation(id);
+      if (!detail) throw new IpcFailure({ code: 'not_found', message: `no conversation with id ${id}` });
+      return detail;
+    },
+  };
+
+  const channels = Object.keys(invokeChannels) as InvokeChannel[];
+  for (const channel of channels) {
+    ipcMain.handle(channel, async (event, raw: unknown): Promise<IpcResult<unknown>> => {
+      if (!origin.isTrustedSender(event.senderFrame)) {
+        logger.warn({ channel, url: event.senderFrame?.url }, 'refused IPC from an untrusted frame');
+        return { ok: false, error: { code: 'forbidden', message: 'this page may not call Fleetmind' } };
+      }
+      const parsed = invokeChannels[channel].request.safeParse(raw);
+      if (!parsed.success) {
+        const message = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`).join('; ');
+        return { ok: false, error: { code: 'bad_request', message } };
+      }
+      const { signal, release } = signalFor(event.sender);
+      try {
+        const handler = handlers[channel] as (request: unknown, event: IpcMainInvokeEvent, signal: AbortSignal) => unknown;
+        return { ok: true, value: await handler(parsed.data, event, signal) };
+      } catch (err) {
+        return { ok: false, error: toApiError(err, channel, logger) };
+      } finally {
+        release();
+      }
+    });
+  }
+  return () => {
+    for (const channel of channels) ipcMain.removeHandler(channel);
+  };
+}

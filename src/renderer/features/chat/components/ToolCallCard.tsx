@@ -1,0 +1,51 @@
+import { useId, useState } from 'react';
+import { Spinner } from '../../../app/components/Spinner';
+import type { ToolCallView } from '../model';
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+const STATUS_TEXT = { running: 'running', ok: 'ok', failed: 'failed' } as const;
+
+function StatusIcon({ status }: { status: ToolCallView['status'] }) {
+  if (status === 'running') return <Spinner />;
+  return (
+    <span className={`status-icon status-${status}`} aria-hidden="true">
+      {status === 'ok' ? '✓' : '✕'}
+    </span>
+  );
+}
+
+/** One tool call: what ran where, whether it worked, how long it took; the arguments on demand. */
+export function ToolCallCard({ call }: { call: ToolCallView }) {
+  const [expanded, setExpanded] = useState(false);
+  const argsId = useId();
+  const hasArgs = Object.keys(call.args).length > 0;
+  return (
+    <li className={`tool-card tool-${call.status}`} data-tool={call.tool} data-status={call.status}>
+      <button type="button" className="tool-head" aria-expanded={expanded} aria-controls={argsId} onClick={() => setExpanded((v) => !v)}>
+        <StatusIcon status={call.status} />
+        <code className="tool-name">{call.tool}</code>
+        {call.host && <span className="tool-host">on {call.host}</span>}
+        <span className={`tool-status status-text-${call.status}`}>{STATUS_TEXT[call.status]}</span>
+        {call.durationMs !== null && <span className="tool-duration">{formatDuration(call.durationMs)}</span>}
+        <span className="tool-chevron" aria-hidden="true">
+          {expanded ? '▾' : '▸'}
+        </span>
+      </button>
+      {call.summary && <p className="tool-summary">{call.summary}</p>}
+      {call.error && (
+        <p className="tool-error">
+          <code>{call.error.code}</code> {call.error.message}
+        </p>
+      )}
+      <div id={argsId} hidden={!expanded} className="tool-args">
+        <span className="tool-args-label">Arguments</span>
+        <pre>{hasArgs ? JSON.stringify(call.args, null, 2) : '{} (defaults)'}</pre>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import {
+  ChatEventSchema,
+  ChatResponseSchema,
+  ConversationDetailSchema,
+  ConversationListSchema,
+  ErrorResponseSchema,
+  HealthSchema,
+  type ApiError,
+  type ChatEvent,
+  type ChatRequest,
+  type ChatResponse,
+  type ConversationDetail,
+  type ConversationList,
+  type ErrorCode,
+  type Health,
+} from '../../shared/protocol';
+import { SseParser } from './sse';
+import { TransportError, type Session, type Transport } from './transport';
+
+const SessionSchema = z.object({ operator: z.boolean() });
+
+/** Event names we know; a newer server may add others, which this UI skips rather than fails on. */
+const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(ChatEventSchema.options.map((option) => option.shape.type.value));
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 400) return 'bad_request';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 503) return 'unavailable';
+  return 'internal';
+}
+
+/**
+ * The browser face: JSON over fetch, and the chat stream as Server-Sent Events read from
+ * the POST response body (EventSource can only GET). Same-origin only: the server's CSP
+ * allows connect-src 'self', and the session cookie rides along.
+ */
+export class HttpTransport implements Transport {
+  readonly kind = 'http' as const;
+
+  constructor(private readonly baseUrl = '') {}
+
+  async chat(request: Omit<ChatRequest, 'stream'>, onEvent: (event: ChatEvent) => void, signal?: AbortSignal): Promise<ChatResponse> {
+    const response = await this.send('/api/chat', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify({ ...request, stream: true }),
+      signal,
+    });
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!contentType.includes('text/event-stream')) {
+      // A server (or proxy) that ignored the stream flag still answers with the JSON contract.
+      return this.parse(response, ChatResponseSchema);
+    }
+    if (!response.body) throw new TransportError({ code: 'internal', message: 'the chat response has no body' });
+
+    let final: ChatResponse | null = null;
+    let failure: ApiError | null = null;
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
+        const messages = parser.push(text);
+        if (done) messages.push(...parser.end());
+        for (const message of messages) {
+          if (!KNOWN_EVENT_TYPES.has(message.event)) continue;
+          const event = this.parseEvent(message.data);
+          onEvent(event);
+          if (event.type === 'done') final = event.response;
+          if (event.type === 'error') failure = event.error;
+        }
+        if (done) break;
+      }
+    } catch (err) {
+      await reader.cancel().catch(() => undefined);
+      throw this.wrapFetchError(err);
+    }
+    if (failure) throw new TransportError(failure);
+    if (final) return final;
+    throw new TransportError({ code: 'unavailable', message: 'the server closed the stream before the answer was complete' });
+  }
+
+  async health(): Promise<Health> {
+    return this.parse(await this.send('/api/health'), HealthSchema);
+  }
+
+  async session(): Promise<Session> {
+    return this.parse(await this.send('/api/session'), SessionSchema);
+  }
+
+  async listConversations(): Promise<ConversationList> {
+    return this.parse(await this.send('/api/conversations'), ConversationListSchema);
+  }
+
+  async getConversation(id: string): Promise<ConversationDetail> {
+    return this.parse(await this.send(`/api/conversations/${encodeURIComponent(id)}`), ConversationDetailSchema);
+  }
+
+  private parseEvent(data: string): ChatEvent {
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      throw new TransportError({ code: 'internal', message: 'the server sent a stream event that is not JSON' });
+    }
+    const parsed = ChatEventSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new TransportError({ code: 'internal', message: `the server sent an invalid stream event: ${parsed.error.issues[0]?.message ?? 'schema mismatch'}` });
+    }
+    return parsed.data;
+  }
+
+  /** fetch, with HTTP errors turned into the server's typed {error} (or one made from the status). */
+  private async send(path: string, init: RequestInit = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { credentials: 'same-origin', ...init });
+    } catch (err) {
+      throw this.wrapFetchError(err);
+    }
+    if (response.ok) return response;
+    let body: unknown = null;
+    try {
+      body = await response.json();
+    } catch {
+      // Not JSON (a proxy's error page, say): fall back to the status line below.
+    }
+    const typed = ErrorResponseSchema.safeParse(body);
+    throw new TransportError(
+      typed.success ? typed.data.error : { code: codeForStatus(response.status), message: `HTTP ${response.status} ${response.statusText}`.trim() },
+    );
+  }
+
+  private async parse<T>(response: Response, schema: z.ZodType<T>): Promise<T> {
+    let json: unknown;
+    try {
+      json = await response.json();
+    } catch (err) {
+      throw this.wrapFetchError(err, 'the server answered with something that is not JSON');
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new TransportError({ code: 'internal', message: `unexpected response from ${response.url}: ${parsed.error.issues[0]?.message ?? 'schema mismatch'}` });
+    return parsed.data;
+  }
+
+  private wrapFetchError(err: unknown, fallback = 'cannot reach the Fleetmind server'): TransportError {
+    if (err instanceof TransportError) return err;
+    if (err instanceof DOMException && err.name === 'AbortError') return new TransportError({ code: 'cancelled', message: 'stopped' });
+    const detail = err instanceof Error ? err.message : String(err);
+    return new TransportError({ code: 'unavailable', message: `${fallback} (${detail})` });
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  ApiErrorSchema,
+  type ChatEvent,
+  type ChatRequest,
+  type ChatResponse,
+  type ConversationDetail,
+  type ConversationList,
+  type FleetmindBridge,
+  type Health,
+} from '../../shared/protocol';
+import { toApiError, TransportError, type Session, type Transport } from './transport';
+
+declare global {
+  interface Window {
+    /** Present only in the Electron window, exposed by the preload's contextBridge. */
+    fleetmind?: FleetmindBridge;
+  }
+}
+
+/** The preload rejects with the main process's typed {code, message}; anything else is unexpected. */
+function fromBridgeError(err: unknown): TransportError {
+  const typed = ApiErrorSchema.safeParse(err);
+  return new TransportError(typed.success ? typed.data : toApiError(err));
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new TransportError({ code: 'cancelled', message: 'stopped' }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new TransportError({ code: 'cancelled', message: 'stopped' }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * The desktop face: typed invoke/on through the preload bridge, which validates both
+ * ways. The main process runs the core in-process, so the desktop user is the operator.
+ */
+export class IpcTransport implements Transport {
+  readonly kind = 'ipc' as const;
+
+  constructor(private readonly bridge: FleetmindBridge) {}
+
+  async chat(request: Omit<ChatRequest, 'stream'>, onEvent: (event: ChatEvent) => void, signal?: AbortSignal): Promise<ChatResponse> {
+    // Events carry no request id, so a window runs one chat at a time (the chat store
+    // enforces that) and every event seen while it runs belongs to it. Stopping asks
+    // main to cancel the turn of the conversation the events name.
+    let conversationId = request.conversationId;
+    const unsubscribe = this.bridge.on('fleetmind:chat.event', (event) => {
+      conversationId ??= event.conversationId || undefined;
+      onEvent(event);
+    });
+    const onAbort = () => {
+      if (conversationId) void this.bridge.invoke('fleetmind:chat.cancel', { conversationId }).catch(() => undefined);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await abortable(this.call(() => this.bridge.invoke('fleetmind:chat', request)), signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
+    }
+  }
+
+  health(): Promise<Health> {
+    return this.call(() => this.bridge.invoke('fleetmind:health', {}));
+  }
+
+  async session(): Promise<Session> {
+    return { operator: true };
+  }
+
+  listConversations(): Promise<ConversationList> {
+    return this.call(() => this.bridge.invoke('fleetmind:conversations.list', {}));
+  }
+
+  getConversation(id: string): Promise<ConversationDetail> {
+    return this.call(() => this.bridge.invoke('fleetmind:conversations.get', { id }));
+  }
+
+  private async call<T>(invoke: () => Promise<T>): Promise<T> {
+    try {
+      return await invoke();
+    } catch (err) {
+      throw fromBridgeError(err);
+    }
+  }
+}

@@ -3,7 +3,7 @@
 //   offline "Show server status" latency over HTTP, p50                (target < 150 ms)
 //   RSS of the idle server after start and after the chat load         (target < 120 MB)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,7 +20,8 @@ function rssMb(pid) {
 
 async function startServer(dataDir) {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(root, 'bin', 'fleetmind'), 'serve', '--port', '0'], {
+  // Run the bin as a user would, so its shebang's Node flags apply.
+  const child = spawn(join(root, 'bin', 'fleetmind'), ['serve', '--port', '0'], {
     env: { ...process.env, FLEETMIND_HOME: dataDir },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -52,6 +53,8 @@ async function stop(child) {
 
 export async function run() {
   const dataDir = mkdtempSync(join(tmpdir(), 'fm-bench-'));
+  // Measure real work: no reuse of a previous answer's tool results.
+  writeFileSync(join(dataDir, 'config.yaml'), 'tools:\n  readCacheTtlMs: 0\n');
   try {
     const cold = [];
     for (let i = 0; i < COLD_RUNS; i++) {

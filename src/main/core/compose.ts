@@ -10,7 +10,7 @@ import { Fleet, Inventory } from './fleet';
 import { ReadOnlyAllowlistPolicy, SafetyGate } from './safety';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
-import { coreTools, ToolRegistry, ToolRunner } from './tools';
+import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
 import { FLEETMIND_VERSION } from './version';
 
 /** How long an operator has to decide on a queued command before it expires unrun. */
@@ -44,9 +44,13 @@ export class Core implements CoreFacade {
     this.gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
     this.inventory = new Inventory(this.store.hosts);
     this.fleet = new Fleet(this.inventory, this.gate);
-    this.tools = new ToolRunner(new ToolRegistry(coreTools), this.fleet, this.gate, {
-      request: (input) => this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS }),
-    });
+    this.tools = new ToolRunner(
+      new ToolRegistry(coreTools),
+      this.fleet,
+      this.gate,
+      { request: (input) => this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS }) },
+      this.config.get(toolsConfig).readCacheTtlMs,
+    );
     const offline = new OfflineEngine(this.tools, this.inventory);
 
     const env = options.env ?? process.env;

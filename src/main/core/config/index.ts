@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { resolvePaths, type FleetmindPaths } from './paths';
 
@@ -61,7 +61,9 @@ export class Config {
     if (!existsSync(file)) return {};
     let parsed: unknown;
     try {
-      parsed = parseYaml(readFileSync(file, 'utf8'));
+      // yaml is loaded only when there is a file to read.
+      const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+      parsed = parse(readFileSync(file, 'utf8'));
     } catch (err) {
       throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 
 const ModelInfoSchema = z
@@ -29,11 +29,18 @@ export interface TokenCounts {
 /** Context windows and prices per model, from resources/models.yaml plus an optional user file. */
 export class ModelCatalog {
   private readonly models = new Map<string, ModelInfo>();
-  private readonly fallback: { contextWindow: number; maxOutputTokens: number };
+  private fallback = { contextWindow: 8192, maxOutputTokens: 2048 };
+  private loaded = false;
 
-  constructor(files: readonly string[]) {
-    let fallback = { contextWindow: 8192, maxOutputTokens: 2048 };
-    for (const file of files) {
+  /** Files are read on first use: the offline engine never needs prices. */
+  constructor(private readonly files: readonly string[]) {}
+
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    let fallback = this.fallback;
+    for (const file of this.files) {
       if (!existsSync(file)) continue;
       const parsed = CatalogFileSchema.safeParse(parseYaml(readFileSync(file, 'utf8')));
       if (!parsed.success) {
@@ -49,6 +56,7 @@ export class ModelCatalog {
 
   /** Exact name, else the longest known prefix ("gpt-4o-2024-08-06" → gpt-4o), else the default. */
   info(model: string): ModelInfo & { known: boolean } {
+    this.load();
     const exact = this.models.get(model);
     if (exact) return { ...exact, known: true };
     const prefix = [...this.models.keys()].filter((k) => model.startsWith(k)).sort((a, b) => b.length - a.length)[0];

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import OpenAI from 'openai';
+import type OpenAIClient from 'openai';
 import type { ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ProviderConfig } from './config';
 
@@ -51,10 +52,20 @@ export class LlmCallError extends Error {
   }
 }
 
+type OpenAIModule = typeof OpenAIClient;
+let sdk: OpenAIModule | null = null;
+
+/** The SDK is loaded only when a provider is configured, keeping the offline default lean. */
+function openai(): OpenAIModule {
+  sdk ??= createRequire(import.meta.url)('openai') as OpenAIModule;
+  return sdk;
+}
+
 function classify(err: unknown, idleTimedOut: boolean, userAborted: boolean): LlmCallError {
   if (err instanceof LlmCallError) return err;
   if (userAborted) return new LlmCallError('cancelled', 'cancelled');
   if (idleTimedOut) return new LlmCallError('timeout', 'the model stream stalled (no data within the idle timeout)');
+  const OpenAI = openai();
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new LlmCallError('timeout', 'the model did not answer in time');
   if (err instanceof OpenAI.APIUserAbortError) return new LlmCallError('cancelled', 'cancelled');
   if (err instanceof OpenAI.APIConnectionError) return new LlmCallError('connection', `cannot reach the model server: ${err.message}`);
@@ -74,13 +85,14 @@ function classify(err: unknown, idleTimedOut: boolean, userAborted: boolean): Ll
 
 /** One OpenAI-compatible endpoint, used through the `openai` SDK only. */
 export class LlmProvider {
-  readonly client: OpenAI;
+  readonly client: OpenAIClient;
 
   constructor(
     readonly config: ProviderConfig,
     apiKey: string | null,
     private readonly options: { timeoutMs: number; maxRetries: number; streamIdleTimeoutMs: number },
   ) {
+    const OpenAI = openai();
     this.client = new OpenAI({
       // Local servers accept any key; the SDK insists on one.
       apiKey: apiKey ?? 'not-needed',

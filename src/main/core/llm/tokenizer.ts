@@ -1,4 +1,13 @@
-import { encode } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
+
+type Encode = (text: string) => number[];
+let encode: Encode | null = null;
+
+/** The encoder tables take ~70 MB: load them on first use, so the offline engine never pays for them. */
+function encoder(): Encode {
+  encode ??= (createRequire(import.meta.url)('gpt-tokenizer') as { encode: Encode }).encode;
+  return encode;
+}
 
 /**
  * Token counts with the o200k encoding (GPT-4o and later). Other model families
@@ -8,7 +17,7 @@ import { encode } from 'gpt-tokenizer';
 const PER_MESSAGE_OVERHEAD = 4;
 
 export function countTextTokens(text: string): number {
-  return text.length === 0 ? 0 : encode(text).length;
+  return text.length === 0 ? 0 : encoder()(text).length;
 }
 
 export interface CountableMessage {

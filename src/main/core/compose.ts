@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import type { ChatRequest, ChatResponse, ConversationDetail, ConversationList, Health } from '../../shared/protocol';
 import { ChatService, ModelEngine, OfflineEngine, type ChatEngine } from './agent';
-import { BudgetGuard, effectiveProviders, llmConfig, LlmProvider, ModelCatalog, ModelRouter } from './llm';
+import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings } from './llm';
+import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
 import { Fleet, Inventory } from './fleet';
@@ -18,6 +19,8 @@ const APPROVAL_TTL_MS = 30 * 60 * 1000;
 
 export interface CoreOptions extends ConfigSources {
   logger?: Logger;
+  /** The keychain; tests pass an in-memory one. */
+  secrets?: SecretStore;
 }
 
 /**
@@ -34,6 +37,8 @@ export class Core implements CoreFacade {
   readonly tools: ToolRunner;
   readonly chatService: ChatService;
   readonly router: ModelRouter;
+  readonly secrets: SecretStore;
+  readonly providers: ProviderSettings;
   readonly budget: BudgetGuard;
   private readonly startedAt = performance.now();
 
@@ -60,9 +65,11 @@ export class Core implements CoreFacade {
       ...(root ? [join(root, 'resources', 'models.yaml')] : []),
       join(dirname(this.config.paths.configFile), 'models.yaml'),
     ]);
-    const providers = effectiveProviders(llm, env).map(
+    this.secrets = options.secrets ?? new KeyringSecretStore();
+    this.providers = new ProviderSettings(llm, this.store.settings, this.secrets, env);
+    const providers = this.providers.effective().map(
       (p) =>
-        new LlmProvider(p, p.name === 'openai' || p.baseURL === env.OPENAI_BASE_URL ? (env.OPENAI_API_KEY ?? null) : null, {
+        new LlmProvider(p, this.providers.apiKeySource(p), {
           timeoutMs: llm.timeoutMs,
           maxRetries: llm.maxRetries,
           streamIdleTimeoutMs: llm.streamIdleTimeoutMs,

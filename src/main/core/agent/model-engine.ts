@@ -45,7 +45,7 @@ export class ModelEngine {
     const conversationId = request.conversationId;
     const memory = this.conversations.memory(conversationId);
     const pinned = extractPinnedFacts(request.message, memory.pinned);
-    if (pinned.length !== memory.pinned.length) this.conversations.setPinned(conversationId, pinned);
+    if (pinned.join('\n') !== memory.pinned.join('\n')) this.conversations.setPinned(conversationId, pinned);
     const tools = this.toolSpecs(kind);
     const allowedTools = new Set(tools.map((t) => (t as { function: { name: string } }).function.name));
 

@@ -9,7 +9,8 @@ export type RequestKind = 'question' | 'diagnosis' | 'change' | 'emergency';
 
 const EMERGENCY = [/\b(down|outage|crash(ed|ing)?|unreachable|not responding|on fire|urgent|emergency|asap|sev ?[01]|p[01]\b|incident|5\d\d errors?)\b/i];
 const CHANGE = [
-  /\b(restart|reload|stop|start|kill|install|uninstall|upgrade|update|remove|delete|clean ?up|free (up )?space|rotate|truncate|deploy|roll ?back|enable|disable|fix|apply|set|change|add|create|mount|unmount|reboot|scale|purge|chmod|chown)\b/i,
+  /\b(restart|reload|stop|start|kill|install|uninstall|upgrade|update|remove|delete|clean ?up|rotate|truncate|deploy|roll ?back|enable|disable|fix|apply|set|change|add|create|mount|unmount|reboot|scale|purge|chmod|chown)\b/i,
+  /\bfree\b.{0,20}\b(space|memory|disk|ram)\b/i,
 ];
 const DIAGNOSIS = [/\b(why|diagnos|troubleshoot|investigate|root cause|slow|sluggish|high (cpu|load|memory)|leak|spik|errors?|failing|failed|timeout|latency|what'?s wrong|explain (this|the) alert)\b/i];
 

@@ -55,18 +55,3 @@ export const llmConfig = defineConfigSlice({
   },
 });
 export type LlmConfig = ReturnType<(typeof llmConfig)['schema']['parse']>;
-
-/**
- * Providers from the file, plus one built from the SDK's own environment variables
- * (OPENAI_API_KEY, OPENAI_BASE_URL) when the file names none.
- */
-export function effectiveProviders(config: LlmConfig, env: NodeJS.ProcessEnv): ProviderConfig[] {
-  if (config.providers.length > 0) return config.providers;
-  if (env.OPENAI_BASE_URL) {
-    const url = new URL(env.OPENAI_BASE_URL);
-    const local = ['localhost', '127.0.0.1', '[::1]', '::1'].includes(url.hostname);
-    return [{ name: local ? 'local' : 'openai', baseURL: env.OPENAI_BASE_URL, local }];
-  }
-  if (env.OPENAI_API_KEY) return [{ name: 'openai' }];
-  return [];
-}

@@ -83,23 +83,32 @@ function classify(err: unknown, idleTimedOut: boolean, userAborted: boolean): Ll
   return new LlmCallError('bad_response', (err as Error).message ?? String(err));
 }
 
+/** Where a provider's key comes from (keychain, the SDK's env var, or none); asked on first use only. */
+export type ApiKeySource = () => Promise<string | null>;
+
 /** One OpenAI-compatible endpoint, used through the `openai` SDK only. */
 export class LlmProvider {
-  readonly client: OpenAIClient;
+  private clientPromise: Promise<OpenAIClient> | null = null;
 
   constructor(
     readonly config: ProviderConfig,
-    apiKey: string | null,
+    private readonly apiKey: ApiKeySource,
     private readonly options: { timeoutMs: number; maxRetries: number; streamIdleTimeoutMs: number },
-  ) {
-    const OpenAI = openai();
-    this.client = new OpenAI({
-      // Local servers accept any key; the SDK insists on one.
-      apiKey: apiKey ?? 'not-needed',
-      baseURL: config.baseURL,
-      timeout: options.timeoutMs,
-      maxRetries: options.maxRetries,
+  ) {}
+
+  /** The SDK client, created with the key on first use so start-up never touches the keychain. */
+  private client(): Promise<OpenAIClient> {
+    this.clientPromise ??= this.apiKey().then((key) => {
+      const OpenAI = openai();
+      return new OpenAI({
+        // Local servers accept any key; the SDK insists on one.
+        apiKey: key ?? 'not-needed',
+        baseURL: this.config.baseURL,
+        timeout: this.options.timeoutMs,
+        maxRetries: this.options.maxRetries,
+      });
     });
+    return this.clientPromise;
   }
 
   get name(): string {
@@ -113,7 +122,8 @@ export class LlmProvider {
   async listModels(signal?: AbortSignal): Promise<string[]> {
     try {
       const ids: string[] = [];
-      for await (const model of this.client.models.list({ signal })) ids.push(model.id);
+      const client = await this.client();
+      for await (const model of client.models.list({ signal })) ids.push(model.id);
       return ids;
     } catch (err) {
       throw classify(err, false, signal?.aborted ?? false);
@@ -156,7 +166,8 @@ export class LlmProvider {
     const calls = new Map<number, AssembledToolCall>();
     try {
       armIdle();
-      const stream = await this.client.chat.completions.create(params, { signal: controller.signal });
+      const client = await this.client();
+      const stream = await client.chat.completions.create(params, { signal: controller.signal });
       for await (const chunk of stream) {
         armIdle();
         if (chunk.usage) {
@@ -190,12 +201,13 @@ export class LlmProvider {
       clearTimeout(idleTimer);
       request.signal?.removeEventListener('abort', onOuterAbort);
     }
+    // An aborted or cut-off stream ends the loop quietly: only finish_reason proves the answer is whole.
+    if (request.signal?.aborted) throw new LlmCallError('cancelled', 'cancelled');
+    if (idleTimedOut) throw new LlmCallError('timeout', 'the model stream stalled (no data within the idle timeout)');
+    if (finishReason === null) throw new LlmCallError('bad_response', 'the model stream ended before the answer was complete');
     const toolCalls = [...calls.entries()]
       .sort(([a], [b]) => a - b)
       .map(([index, call]) => ({ ...call, id: call.id || `call_${index}` }));
-    if (!content && toolCalls.length === 0 && finishReason === null) {
-      throw new LlmCallError('bad_response', 'the model server closed the stream without an answer');
-    }
     return { content, toolCalls, finishReason, usage, ttftMs, latencyMs: performance.now() - started };
   }
 }

@@ -1,6 +1,7 @@
 import { diskUsageTool } from './disk-usage';
 import { listHostsTool } from './list-hosts';
 import { runCommandTool } from './run-command';
+import { readFileTool } from './read-file';
 import { memoryTool } from './memory';
 import { networkInfoTool } from './network-info';
 import { recentLoginsTool } from './recent-logins';
@@ -26,6 +27,7 @@ export const coreTools: readonly ToolDefinition[] = [
   servicesTool,
   networkInfoTool,
   tailLogsTool,
+  readFileTool,
   recentLoginsTool,
   listHostsTool,
   runCommandTool,

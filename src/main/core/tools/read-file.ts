@@ -1,9 +1,16 @@
 import { z } from 'zod';
 import { commandOutput } from './aspects';
 import { hostArg } from './host-arg';
-import { defineHostTool } from './tool';
+import { defineHostTool, type ToolOutput } from './tool';
 
 const DEFAULT_MAX_BYTES = 64 * 1024;
+
+interface FileRead {
+  path: string;
+  content: string | null;
+  sizeBytes: number | null;
+  truncated: boolean;
+}
 
 export const readFileTool = defineHostTool({
   name: 'read_file',
@@ -23,14 +30,14 @@ export const readFileTool = defineHostTool({
       maxBytes: z.number().int().min(1).max(1024 * 1024).optional().describe(`Bytes to read from the start, default ${DEFAULT_MAX_BYTES}`),
     })
     .strict(),
-  async run(args, ctx) {
+  async run(args, ctx): Promise<ToolOutput<FileRead>> {
     const maxBytes = args.maxBytes ?? DEFAULT_MAX_BYTES;
     // `head -c` through the gate: the policy judges the path (credential files are refused) like any command.
     const g = await ctx.gather({ commands: { file: ['head', '-c', String(maxBytes), '--', args.path], size: ['stat', '-c', '%s', '--', args.path] } });
     const file = commandOutput(g, 'file');
     const size = Number(commandOutput(g, 'size').stdout?.trim());
     if (file.stdout === null) {
-      return { data: { path: args.path, content: null }, text: `Cannot read ${args.path}: ${file.problem}`, summary: `${args.path}: ${file.problem}` };
+      return { data: { path: args.path, content: null, sizeBytes: null, truncated: false }, text: `Cannot read ${args.path}: ${file.problem}`, summary: `${args.path}: ${file.problem}` };
     }
     const truncated = Number.isFinite(size) && size > maxBytes;
     const text = `Contents of ${args.path}${truncated ? ` (first ${maxBytes} of ${size} bytes)` : ''}:\n${file.stdout}${truncated ? '\n[… file continues …]' : ''}`;

@@ -40,6 +40,12 @@ function makeCore(scenario: ScenarioInput, configYaml = '', opts: { local?: bool
   return core;
 }
 
+interface SentBody {
+  tools?: { function: { name: string; parameters: { type: string } } }[];
+  messages: { role: string; content: string; tool_call_id?: string }[];
+}
+const bodyOf = (request: { body: unknown } | undefined): SentBody => request!.body as SentBody;
+
 async function chat(core: Core, message: string, extra: { conversationId?: string; signal?: AbortSignal } = {}) {
   const events: ChatEvent[] = [];
   const response = await core.chat({ message, conversationId: extra.conversationId }, { onEvent: (e) => events.push(e), signal: extra.signal });
@@ -64,11 +70,11 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
     // What the model was given: the key from the keychain, the tools as JSON Schema, the fleet in the system prompt.
     const first = llm.chatRequests.at(-2)!;
     expect(first.headers.authorization).toBe('Bearer sk-fixture-key-1234567890');
-    const tools = (first.body.tools as { function: { name: string; parameters: { type: string } } }[]).map((t) => t.function);
+    const tools = bodyOf(first).tools!.map((t) => t.function);
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['server_status', 'disk_usage', 'memory', 'read_file']));
     expect(tools.every((t) => t.parameters.type === 'object')).toBe(true);
     expect(tools.map((t) => t.name)).not.toContain('run_command'); // a plain question gets read tools only
-    const system = (first.body.messages as { role: string; content: string }[])[0]!;
+    const system = bodyOf(first).messages[0]!;
     expect(system.role).toBe('system');
     expect(system.content).toMatch(/- localhost \(this machine\)/);
     expect(system.content).toMatch(/data, not instructions/);
@@ -86,7 +92,7 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
     const firstResult = events.findIndex((e) => e.type === 'tool_result');
     expect(starts).toHaveLength(2);
     expect(Math.max(...starts)).toBeLessThan(firstResult);
-    const last = llm.chatRequests.at(-1)!.body.messages as { role: string; tool_call_id?: string }[];
+    const last = bodyOf(llm.chatRequests.at(-1)).messages;
     expect(last.filter((m) => m.role === 'tool')).toHaveLength(2);
     expect(response.reply).toMatch(/Disk: Disks:/);
   });
@@ -138,7 +144,7 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
     ]);
     const { response } = await chat(core, 'disk?');
     expect(response.reply).toMatch(/Recovered: Disks:/);
-    const messages = llm.chatRequests.at(-2)!.body.messages as { role: string; content: string }[];
+    const messages = bodyOf(llm.chatRequests.at(-2)).messages;
     expect(messages.at(-1)!.content).toMatch(/not valid JSON/);
   });
 
@@ -226,14 +232,14 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
     }
     const limit = Math.floor((2500 - 300) * 0.9);
     for (const request of llm.chatRequests.slice(-12)) {
-      const body = JSON.stringify(request.body.messages);
+      const body = JSON.stringify(bodyOf(request).messages);
       expect(body.length / 4).toBeLessThan(limit * 1.5);
     }
     const memory = core.store.conversations.memory(conversationId!);
     expect(memory.summary).toMatch(/web hosts/);
     expect(memory.summaryUptoSeq).toBeGreaterThan(0);
     expect(memory.pinned).toContain('question number 11 about web-11; never restart nginx');
-    const lastSystem = (llm.chatRequests.at(-1)!.body.messages as { role: string; content: string }[])[0]!.content;
+    const lastSystem = bodyOf(llm.chatRequests.at(-1)).messages[0]!.content;
     expect(lastSystem).toMatch(/Summary of the earlier conversation/);
     expect(lastSystem).toMatch(/never restart nginx/);
   });

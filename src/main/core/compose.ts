@@ -91,6 +91,19 @@ export class Core implements CoreFacade {
     return { by, rows: this.store.usage.by(by, sinceDay), totals: this.store.usage.totals(sinceDay), budget: this.budget.status() };
   }
 
+  /** Lists a provider's models: proves the endpoint answers and takes the key. */
+  async testProvider(name: string): Promise<{ ok: true; models: string[]; latencyMs: number } | { ok: false; error: { code: 'not_found' | 'unavailable'; message: string } }> {
+    const provider = this.router.providerList().find((p) => p.name === name);
+    if (!provider) return { ok: false, error: { code: 'not_found', message: `no provider "${name}" (restart after adding one)` } };
+    const started = performance.now();
+    try {
+      const models = await provider.listModels(AbortSignal.timeout(15_000));
+      return { ok: true, models, latencyMs: Math.round(performance.now() - started) };
+    } catch (err) {
+      return { ok: false, error: { code: 'unavailable', message: (err as Error).message } };
+    }
+  }
+
   cancel(conversationId: string): boolean {
     return this.chatService.cancel(conversationId);
   }

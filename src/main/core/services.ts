@@ -1,5 +1,5 @@
 import type { UsageRow, UsageTotals } from './store';
-import type { BudgetStatus } from './llm';
+import type { BudgetStatus, ProviderSettings } from './llm';
 import type {
   ChatEvent,
   ChatRequest,
@@ -28,6 +28,8 @@ export interface CoreFacade {
   /** Stops the turn in progress in a conversation; false when nothing was running. */
   cancel(conversationId: string): boolean;
   usageReport(by: 'day' | 'model' | 'conversation', sinceDay?: string): UsageReport;
+  readonly providers: ProviderSettings;
+  testProvider(name: string): Promise<{ ok: true; models: string[]; latencyMs: number } | { ok: false; error: { code: 'not_found' | 'unavailable'; message: string } }>;
   close(): Promise<void>;
 }
 

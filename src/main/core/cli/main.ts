@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerServeCommand } from './serve-command';
 import { registerChatCommand } from './chat-command';
 import { registerExecCommand } from './exec-command';
+import { registerHostsCommand } from './hosts-command';
 import { registerUsageCommand } from './usage-command';
+import { registerProvidersCommand } from './providers-command';
 import { EXIT, CliFailure } from './exit';
 import { FLEETMIND_VERSION } from '../version';
 
@@ -19,7 +21,9 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerChatCommand(program);
   registerExecCommand(program);
+  registerHostsCommand(program);
   registerUsageCommand(program);
+  registerProvidersCommand(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

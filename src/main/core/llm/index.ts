@@ -1,4 +1,4 @@
-export { llmConfig, TaskSchema, type LlmConfig, type LlmTask, type ProviderConfig } from './config';
+export { llmConfig, TaskSchema, ProviderConfigSchema, type LlmConfig, type LlmTask, type ProviderConfig } from './config';
 export { ModelCatalog, type ModelInfo, type TokenCounts } from './model-catalog';
 export { LlmProvider, LlmCallError, type ChatMessage, type ToolSpec, type CompletionRequest, type CompletionResult, type AssembledToolCall, type LlmErrorKind } from './provider';
 export { ModelRouter, AllModelsFailedError, type RoutedCompletion, type RouteOptions } from './router';

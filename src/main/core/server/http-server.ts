@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { z } from 'zod';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
@@ -11,6 +12,7 @@ import {
   type ErrorCode,
 } from '../../../shared/protocol';
 import { ChatError } from '../agent';
+import { ProviderConfigSchema, ProviderSettingsError } from '../llm';
 import type { CoreFacade } from '../services';
 import { allowedHostHeaders, parseCookies, SESSION_COOKIE, tokensEqual } from './security';
 
@@ -25,6 +27,8 @@ export interface HttpServerOptions {
   allowedHosts?: readonly string[];
   logger?: Logger | false;
 }
+
+const AddProviderSchema = ProviderConfigSchema.extend({ apiKey: z.string().min(8).max(500).optional() }).strict();
 
 /** Large enough for any valid chat request; the schema limits the message itself. */
 export const BODY_LIMIT_BYTES = MAX_MESSAGE_CHARS * 4 + 4096;
@@ -189,6 +193,40 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
     const since = request.query.since;
     if (since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(since)) return sendError(reply, { code: 'bad_request', message: 'since takes a date as YYYY-MM-DD' });
     return core.usageReport(by, since);
+  });
+
+  // Providers: settings, so operator only; keys go in, never come out.
+  app.get('/api/providers', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'provider settings need the operator token' });
+    return { providers: await core.providers.list() };
+  });
+  app.post('/api/providers', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'provider settings need the operator token' });
+    const parsed = AddProviderSchema.safeParse(request.body);
+    if (!parsed.success) return sendError(reply, { code: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    const { apiKey, ...provider } = parsed.data;
+    try {
+      await core.providers.add(provider, apiKey ?? null);
+    } catch (err) {
+      if (err instanceof ProviderSettingsError) return sendError(reply, { code: err.code, message: err.message });
+      throw err;
+    }
+    return reply.code(201).send({ added: provider.name, restartRequired: true });
+  });
+  app.delete<{ Params: { name: string } }>('/api/providers/:name', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'provider settings need the operator token' });
+    try {
+      await core.providers.remove(request.params.name);
+    } catch (err) {
+      if (err instanceof ProviderSettingsError) return sendError(reply, { code: err.code, message: err.message });
+      throw err;
+    }
+    return { removed: request.params.name };
+  });
+  app.post<{ Params: { name: string } }>('/api/providers/:name/test', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'provider settings need the operator token' });
+    const result = await core.testProvider(request.params.name);
+    return result.ok ? result : sendError(reply, result.error);
   });
 
   app.get('/api/conversations', async (request, reply) => {

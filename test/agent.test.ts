@@ -243,4 +243,41 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
     expect(lastSystem).toMatch(/Summary of the earlier conversation/);
     expect(lastSystem).toMatch(/never restart nginx/);
   });
+
+  it('validates a structured answer, feeding errors back, and refuses one that never validates', async () => {
+    const { z } = await import('zod');
+    const Verdict = z.object({ severity: z.enum(['low', 'high']), hosts: z.array(z.string()) }).strict();
+    const core = makeCore([
+      { match: { call: 1 }, respond: { text: 'not json at all' } },
+      { match: { call: 2 }, respond: { json: { severity: 'urgent', hosts: [] } } },
+      { match: { call: 3 }, respond: { json: { severity: 'high', hosts: ['web-1'] } } },
+    ]);
+    const result = await core.modelEngine!.structured(Verdict, [{ role: 'user', content: 'rate it' }], { name: 'verdict' });
+    expect(result).toEqual({ value: { severity: 'high', hosts: ['web-1'] }, attempts: 3 });
+    const sent = llm.chatRequests.at(-1)!.body as { response_format: { type: string; json_schema: { name: string } }; messages: { content: string }[] };
+    expect(sent.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'verdict' } });
+    expect(sent.messages.at(-1)!.content).toMatch(/severity/);
+
+    const stubborn = makeCore([{ respond: { text: '{"severity": 1}' } }]);
+    await expect(stubborn.modelEngine!.structured(Verdict, [{ role: 'user', content: 'rate it' }], { name: 'verdict', attempts: 2 })).rejects.toThrow(/no valid verdict after 2 attempts/);
+  });
+
+  it('keeps conversations about local-only hosts away from remote models', async () => {
+    const core = makeCore([{ respond: { text: 'should not be asked' } }]);
+    core.store.hosts.upsert({ name: 'vault-1', address: '127.0.0.1', port: 22, user: null, identityFile: null, tags: [], jump: null, privacy: 'local_only' });
+    const before = llm.chatRequests.length;
+    const { response } = await chat(core, 'disk usage on vault-1');
+    expect(llm.chatRequests.length).toBe(before);
+    expect(response.engine).toBe('offline');
+    expect(response.reply).toMatch(/no local model is configured for sensitive data/);
+
+    // The model asking about it by itself gets no data back either.
+    const sneaky = makeCore([
+      { match: { hasToolResult: true }, respond: { text: 'Result: {{toolResult:disk_usage}}' } },
+      { respond: { tool_calls: [{ name: 'disk_usage', arguments: { host: 'vault-2' } }] } },
+    ]);
+    sneaky.store.hosts.upsert({ name: 'vault-2', address: '127.0.0.1', port: 22, user: null, identityFile: null, tags: [], jump: null, privacy: 'local_only' });
+    const second = await chat(sneaky, 'how are the disks?');
+    expect(second.response.reply).toMatch(/Output withheld: vault-2 is marked local-only/);
+  });
 });

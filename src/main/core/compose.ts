@@ -40,6 +40,8 @@ export class Core implements CoreFacade {
   readonly secrets: SecretStore;
   readonly providers: ProviderSettings;
   readonly budget: BudgetGuard;
+  /** The model-driven agent, when a provider is configured. */
+  readonly modelEngine: ModelEngine | null;
   private readonly startedAt = performance.now();
 
   constructor(options: CoreOptions = {}) {
@@ -77,9 +79,10 @@ export class Core implements CoreFacade {
     );
     this.budget = new BudgetGuard(this.store.usage, llm.budget);
     this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget);
-    const engine: ChatEngine = this.router.available
+    this.modelEngine = this.router.available
       ? new ModelEngine(this.router, this.tools, this.inventory, this.store.conversations, offline, catalog, llm)
-      : offline;
+      : null;
+    const engine: ChatEngine = this.modelEngine ?? offline;
     this.chatService = new ChatService(this.store.conversations, this.inventory, engine);
   }
 

@@ -1,4 +1,5 @@
 import type { ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import { toJSONSchema, type ZodType } from 'zod';
 import type { PendingApproval, ToolCallRecord, Usage } from '../../../shared/protocol';
 import { mapBounded, type Inventory } from '../fleet';
 import { AllModelsFailedError, LlmCallError, type ChatMessage, type LlmConfig, type ModelCatalog, type ModelRouter, type RoutedCompletion, type ToolSpec } from '../llm';
@@ -39,9 +40,23 @@ export class ModelEngine {
       .map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
   }
 
+  /** Hosts marked local_only must never reach a remote model: their conversations use the sensitive (local) route. */
+  private touchesLocalOnlyHost(selector: string | null, message = ''): boolean {
+    const localOnly = this.inventory.list().filter((h) => h.privacy === 'local_only');
+    if (localOnly.length === 0) return false;
+    const words = new Set((message.toLowerCase().match(/[a-z0-9][a-z0-9._-]*/g) ?? []).map((w) => w.replace(/\.+$/, '')));
+    if (localOnly.some((h) => words.has(h.name.toLowerCase()))) return true;
+    try {
+      return this.inventory.select(selector ?? 'localhost').some((h) => h.privacy === 'local_only');
+    } catch {
+      return false;
+    }
+  }
+
   async answer(request: EngineRequest): Promise<EngineAnswer> {
     const kind = classifyRequest(request.message);
-    const task = taskFor(kind);
+    const localOnly = this.touchesLocalOnlyHost(request.host, request.message);
+    const task = localOnly ? 'sensitive' : taskFor(kind);
     const conversationId = request.conversationId;
     const memory = this.conversations.memory(conversationId);
     const pinned = extractPinnedFacts(request.message, memory.pinned);
@@ -69,13 +84,13 @@ export class ModelEngine {
 
     try {
       for (let step = 0; step < this.config.maxSteps && !finished; step++) {
-        const candidates = await this.router.candidates({ task, model: request.model, conversationId }, request.signal);
+        const candidates = await this.router.candidates({ task, model: request.model, conversationId, localOnly }, request.signal);
         const info = this.catalog.info(candidates[0]?.model ?? '');
         const limit = Math.floor((info.contextWindow - info.maxOutputTokens) * (1 - SAFETY_MARGIN));
         let pruned = pruneToFit(messages, currentTurnStart, limit);
         if (pruned.dropped.length > 0 && !summarised) {
           summarised = true;
-          const summary = await this.summarise(memory.summary, pruned.dropped, conversationId, request.signal);
+          const summary = await this.summarise(memory.summary, pruned.dropped, conversationId, localOnly, request.signal);
           // Dropped turns are the oldest history messages: mark the store so later turns start after them.
           const droppedHistory = pruned.dropped.filter((m) => m.role === 'user' || m.role === 'assistant').length;
           const lastDropped = history[Math.min(droppedHistory, history.length) - 1];
@@ -87,7 +102,7 @@ export class ModelEngine {
         }
 
         const result: RoutedCompletion = await this.router.complete(
-          { task, model: request.model, conversationId },
+          { task, model: request.model, conversationId, localOnly },
           { messages: pruned.messages, tools, signal: request.signal, onToken: request.onToken, maxTokens: info.maxOutputTokens },
         );
         usage.promptTokens += result.usage?.promptTokens ?? 0;
@@ -125,6 +140,10 @@ export class ModelEngine {
           for (const approval of outcome.approvals) {
             approvals.push(approval);
             request.onApproval?.(approval);
+          }
+          // Output from a local-only host never goes to a remote model, whatever host the model asked about.
+          if (!localOnly && this.touchesLocalOnlyHost(outcome.record.host)) {
+            return { id: call.id, content: `Output withheld: ${outcome.record.host} is marked local-only, so its data is not sent to a remote model. Tell the operator to ask with a local model configured.` };
           }
           return { id: call.id, content: capToolResult(outcome.text, this.config.toolResultMaxChars) };
         });
@@ -165,15 +184,47 @@ export class ModelEngine {
     };
   }
 
+  /**
+   * A final answer as JSON validated against a schema (response_format json_schema).
+   * Invalid output goes back to the model with the validation errors, a bounded
+   * number of times; then it fails rather than return unvalidated data.
+   */
+  async structured<T>(
+    schema: ZodType<T>,
+    messages: ChatMessage[],
+    options: { name: string; task?: 'chat' | 'diagnosis' | 'summarize' | 'sensitive'; conversationId?: string | null; signal?: AbortSignal; attempts?: number },
+  ): Promise<{ value: T; attempts: number }> {
+    const jsonSchema = { name: options.name, schema: toJSONSchema(schema) as Record<string, unknown> };
+    const attempts = options.attempts ?? 3;
+    const conversation = [...messages];
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const result = await this.router.complete({ task: options.task ?? 'chat', conversationId: options.conversationId ?? null }, { messages: conversation, jsonSchema, signal: options.signal });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(result.content);
+      } catch (err) {
+        lastProblem = `not JSON: ${(err as Error).message}`;
+      }
+      if (parsed !== undefined) {
+        const checked = schema.safeParse(parsed);
+        if (checked.success) return { value: checked.data, attempts: attempt };
+        lastProblem = checked.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      }
+      conversation.push({ role: 'assistant', content: result.content }, { role: 'user', content: `That answer is invalid (${lastProblem}). Reply again with JSON that matches the schema exactly.` });
+    }
+    throw new LlmCallError('bad_response', `the model gave no valid ${options.name} after ${attempts} attempts (${lastProblem})`);
+  }
+
   /** Folds dropped turns into the running summary with the cheap model; plain excerpts if that fails. */
-  private async summarise(previous: string | null, dropped: ChatMessage[], conversationId: string, signal?: AbortSignal): Promise<string> {
+  private async summarise(previous: string | null, dropped: ChatMessage[], conversationId: string, localOnly: boolean, signal?: AbortSignal): Promise<string> {
     const transcript = dropped
       .filter((m) => m.role === 'user' || m.role === 'assistant')
       .map((m) => `${m.role}: ${typeof m.content === 'string' ? m.content.slice(0, 2000) : ''}`)
       .join('\n');
     try {
       const result = await this.router.complete(
-        { task: 'summarize', conversationId },
+        { task: 'summarize', conversationId, localOnly },
         {
           messages: [
             { role: 'system', content: 'Summarise this part of an operations conversation in at most 12 short bullet points: hosts, findings with figures, decisions, pending actions, operator constraints. No preamble.' },

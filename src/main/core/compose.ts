@@ -1,8 +1,20 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
-import type { ChatRequest, ChatResponse, ConversationDetail, ConversationList, Health } from '../../shared/protocol';
-import { ChatService, ModelEngine, OfflineEngine, type ChatEngine } from './agent';
+import type {
+  ApprovalDecisionRequest,
+  ApprovalDecisionResponse,
+  ApprovalList,
+  ApprovalView,
+  ChatEvent,
+  ChatRequest,
+  ChatResponse,
+  ConversationDetail,
+  ConversationList,
+  Health,
+} from '../../shared/protocol';
+import type { ApprovalRecord } from './store';
+import { ApprovalService, ChatService, ModelEngine, OfflineEngine, rememberRefusal, type ChatEngine } from './agent';
 import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings } from './llm';
 import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
@@ -42,13 +54,14 @@ export class Core implements CoreFacade {
   readonly budget: BudgetGuard;
   /** The model-driven agent, when a provider is configured. */
   readonly modelEngine: ModelEngine | null;
+  readonly approvals: ApprovalService;
   private readonly startedAt = performance.now();
 
   constructor(options: CoreOptions = {}) {
     this.config = new Config(options);
     this.logger = options.logger ?? pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, pino.destination(2));
     this.store = Store.open(this.config.paths.dataDir);
-    this.gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+    this.gate = new SafetyGate(new ReadOnlyAllowlistPolicy(), this.store.rememberedRules);
     this.inventory = new Inventory(this.store.hosts);
     this.fleet = new Fleet(this.inventory, this.gate);
     this.tools = new ToolRunner(
@@ -84,6 +97,7 @@ export class Core implements CoreFacade {
       : null;
     const engine: ChatEngine = this.modelEngine ?? offline;
     this.chatService = new ChatService(this.store.conversations, this.inventory, engine);
+    this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules);
   }
 
   chat(request: ChatRequest, options: ChatOptions = {}): Promise<ChatResponse> {
@@ -105,6 +119,40 @@ export class Core implements CoreFacade {
     } catch (err) {
       return { ok: false, error: { code: 'unavailable', message: (err as Error).message } };
     }
+  }
+
+  private approvalView(record: ApprovalRecord): ApprovalView {
+    let hosts: ReturnType<Inventory['list']> = [];
+    try {
+      hosts = this.inventory.select(record.hosts.join(','));
+    } catch {
+      hosts = [];
+    }
+    const verdicts = hosts.map((h) => this.gate.evaluate({ command: record.command, host: h.name, requester: 'view', tags: h.tags }));
+    const rememberable = rememberRefusal(record.command, verdicts.some((v) => v.rememberable === false) ? false : undefined) === null;
+    const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    const rootHosts = hosts.filter((h) => (h.transport === 'local' ? runningAsRoot : h.user === 'root')).map((h) => h.name);
+    const { conversationId, requester, policyVersion, status, decidedAt, decisionReason, ...pending } = record;
+    return { ...pending, conversationId, requester, policyVersion, status, decidedAt, decisionReason, rememberable, rootHosts };
+  }
+
+  listApprovals(): ApprovalList {
+    return { approvals: this.approvals.pending().map((a) => this.approvalView(a)) };
+  }
+
+  async decideApproval(id: string, decision: ApprovalDecisionRequest, actor: string): Promise<ApprovalDecisionResponse> {
+    const outcome = await this.approvals.decide(id, { ...decision, actor });
+    // The continuation runs on; its events reach subscribers of the conversation.
+    void outcome.continued?.catch((err: unknown) => this.logger.error({ err }, 'agent continuation after an approval failed'));
+    return {
+      approval: this.approvalView(outcome.approval),
+      results: outcome.results,
+      remembered: outcome.remembered.map((r) => ({ id: r.id, scope: r.scope, target: r.target })),
+    };
+  }
+
+  subscribe(conversationId: string, listener: (event: ChatEvent) => void): () => void {
+    return conversationId === '*' ? this.chatService.events.subscribeAll(listener) : this.chatService.events.subscribe(conversationId, listener);
   }
 
   cancel(conversationId: string): boolean {

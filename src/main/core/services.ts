@@ -1,6 +1,9 @@
 import type { UsageRow, UsageTotals } from './store';
 import type { BudgetStatus, ProviderSettings } from './llm';
 import type {
+  ApprovalDecisionRequest,
+  ApprovalDecisionResponse,
+  ApprovalList,
   ChatEvent,
   ChatRequest,
   ChatResponse,
@@ -27,6 +30,12 @@ export interface CoreFacade {
   health(): Health;
   /** Stops the turn in progress in a conversation; false when nothing was running. */
   cancel(conversationId: string): boolean;
+  /** Pending approvals (expired ones are dropped from the list). */
+  listApprovals(): ApprovalList;
+  /** Approve (runs the command, the agent continues) or deny (the agent is told why). */
+  decideApproval(id: string, decision: ApprovalDecisionRequest, actor: string): Promise<ApprovalDecisionResponse>;
+  /** Live events of one conversation, or of all with '*'; returns the unsubscribe function. */
+  subscribe(conversationId: string, listener: (event: ChatEvent) => void): () => void;
   usageReport(by: 'day' | 'model' | 'conversation', sinceDay?: string): UsageReport;
   readonly providers: ProviderSettings;
   testProvider(name: string): Promise<{ ok: true; models: string[]; latencyMs: number } | { ok: false; error: { code: 'not_found' | 'unavailable'; message: string } }>;

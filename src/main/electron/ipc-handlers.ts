@@ -9,7 +9,7 @@ import {
   type InvokeRequest,
   type InvokeResponse,
 } from '../../shared/protocol';
-import { ChatError } from '../core/agent';
+import { ApprovalError, ChatError } from '../core/agent';
 import type { CoreFacade } from '../core/services';
 import type { IpcResult } from './ipc-result';
 import type { RendererOrigin } from './security';
@@ -30,7 +30,7 @@ function send<C extends EventChannel>(contents: WebContents, channel: C, payload
 
 /** Turns whatever a core call threw into the protocol's error; unexpected ones are logged, not passed on verbatim. */
 function toApiError(err: unknown, channel: string, logger: Logger): ApiError {
-  if (err instanceof IpcFailure || err instanceof ChatError) return err.error;
+  if (err instanceof IpcFailure || err instanceof ChatError || err instanceof ApprovalError) return err.error;
   logger.error({ err, channel }, 'IPC handler failed');
   return { code: 'internal', message: `${channel} failed: ${err instanceof Error ? err.message : String(err)}` };
 }
@@ -64,6 +64,8 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
     'fleetmind:chat': (request, event, signal) =>
       core.chat(request, { signal, onEvent: (chatEvent) => send(event.sender, 'fleetmind:chat.event', chatEvent) }),
     'fleetmind:chat.cancel': ({ conversationId }) => ({ cancelled: core.cancel(conversationId) }),
+    'fleetmind:approvals.list': () => core.listApprovals(),
+    'fleetmind:approvals.decide': ({ id, ...decision }) => core.decideApproval(id, decision, 'desktop'),
     'fleetmind:health': () => core.health(),
     'fleetmind:conversations.list': () => core.listConversations(),
     'fleetmind:conversations.get': ({ id }) => {

@@ -64,6 +64,12 @@ function main(): void {
       enforceContentSecurityPolicy(session.defaultSession, devServerUrl);
       denyAllPermissions(session.defaultSession);
       registerIpcHandlers(core, origin, core.logger);
+      // Turns nobody asked for in this window (the agent continuing after an approval) reach it here.
+      core.subscribe('*', (event) => {
+        for (const window of BrowserWindow.getAllWindows()) {
+          if (!window.isDestroyed()) window.webContents.send('fleetmind:conversation.event', event);
+        }
+      });
       openWindow();
       // macOS keeps apps alive without windows; clicking the dock icon brings one back.
       app.on('activate', () => {

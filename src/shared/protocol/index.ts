@@ -3,4 +3,5 @@ export * from './chat';
 export * from './conversations';
 export * from './health';
 export * from './hosts';
+export * from './approvals';
 export * from './ipc';

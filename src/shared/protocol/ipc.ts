@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChatEventSchema, ChatRequestSchema, ChatResponseSchema } from './chat';
 import { ConversationDetailSchema, ConversationListSchema } from './conversations';
 import { HealthSchema } from './health';
+import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema } from './approvals';
 
 /**
  * The one list of request/response channels shared by Electron IPC (preload, main) and
@@ -14,6 +15,11 @@ export const invokeChannels = {
   'fleetmind:chat.cancel': {
     request: z.object({ conversationId: z.string().min(1) }).strict(),
     response: z.object({ cancelled: z.boolean() }),
+  },
+  'fleetmind:approvals.list': { request: z.object({}).strict(), response: ApprovalListSchema },
+  'fleetmind:approvals.decide': {
+    request: z.object({ id: z.string().min(1) }).extend(ApprovalDecisionRequestSchema.shape).strict(),
+    response: ApprovalDecisionResponseSchema,
   },
   'fleetmind:health': { request: z.object({}).strict(), response: HealthSchema },
   'fleetmind:conversations.list': { request: z.object({}).strict(), response: ConversationListSchema },
@@ -28,6 +34,8 @@ export type InvokeResponse<C extends InvokeChannel> = z.infer<(typeof invokeChan
 
 export const eventChannels = {
   'fleetmind:chat.event': ChatEventSchema,
+  /** Every conversation's events, including turns no request started (the agent continuing after an approval). */
+  'fleetmind:conversation.event': ChatEventSchema,
 } as const;
 export type EventChannel = keyof typeof eventChannels;
 export type EventPayload<C extends EventChannel> = z.infer<(typeof eventChannels)[C]>;

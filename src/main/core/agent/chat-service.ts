@@ -1,7 +1,8 @@
-import type { ApiError, ChatEvent, ChatRequest, ChatResponse, Engine, Usage } from '../../../shared/protocol';
+import type { ApiError, ChatEvent, ChatRequest, ChatResponse, Engine, ToolCallRecord, Usage } from '../../../shared/protocol';
 import { SelectorError, type Inventory } from '../fleet';
 import type { ConversationRepository } from '../store';
 import type { EngineAnswer, EngineRequest } from './offline-engine';
+import { ConversationEvents } from './conversation-events';
 
 /** An engine answers one user turn; the offline engine today, the model agent with its issue. */
 export interface ChatEngine {
@@ -36,6 +37,7 @@ export class ChatService {
     private readonly conversations: ConversationRepository,
     private readonly inventory: Inventory,
     private readonly engine: ChatEngine,
+    readonly events: ConversationEvents = new ConversationEvents(),
   ) {}
 
   get engineKind(): Engine {
@@ -65,10 +67,36 @@ export class ChatService {
     }
     const conversation = existing ?? this.conversations.create({ title: request.message, host: request.host ?? null });
     if (existing && request.host && request.host !== existing.host) this.conversations.setHost(existing.id, request.host);
-    const conversationId = conversation.id;
-    const emit = (event: ChatEvent) => options.onEvent?.(event);
+    this.conversations.appendMessage(conversation.id, { role: 'user', content: request.message });
+    return this.runTurn(conversation.id, request.message, request.host ?? conversation.host ?? null, request, options, conversation.host);
+  }
 
-    this.conversations.appendMessage(conversationId, { role: 'user', content: request.message });
+  /**
+   * Continues a conversation without a new question from the operator: a decided
+   * approval's outcome is stored as a tool message and the engine answers from it.
+   * Events go to everyone watching the conversation.
+   */
+  async resume(conversationId: string, note: { content: string; toolCalls: ToolCallRecord[] }): Promise<ChatResponse | null> {
+    const conversation = this.conversations.get(conversationId);
+    if (!conversation) return null;
+    this.conversations.appendMessage(conversationId, { role: 'tool', content: note.content, toolCalls: note.toolCalls });
+    for (const call of note.toolCalls) this.events.publish({ type: 'tool_result', conversationId, call });
+    return this.runTurn(conversationId, note.content, conversation.host, { message: note.content }, {}, conversation.host, true);
+  }
+
+  private async runTurn(
+    conversationId: string,
+    message: string,
+    host: string | null,
+    request: Pick<ChatRequest, 'message' | 'model' | 'host'>,
+    options: ChatCallOptions,
+    conversationHost: string | null,
+    resumed = false,
+  ): Promise<ChatResponse> {
+    const emit = (event: ChatEvent) => {
+      options.onEvent?.(event);
+      this.events.publish(event);
+    };
 
     const controller = new AbortController();
     const forwardAbort = () => controller.abort();
@@ -82,9 +110,10 @@ export class ChatService {
     let answer: EngineAnswer;
     try {
       answer = await this.engine.answer({
-        message: request.message,
-        host: request.host ?? conversation.host ?? null,
+        message,
+        host,
         conversationId,
+        resumed,
         signal,
         model: request.model,
         onToolStart: (call) => emit({ type: 'tool_call', conversationId, ...call }),
@@ -125,7 +154,7 @@ export class ChatService {
       engine,
       toolCalls: answer.toolCalls,
     });
-    if (answer.host && answer.host !== conversation.host && !request.host) this.conversations.setHost(conversationId, answer.host);
+    if (answer.host && answer.host !== conversationHost && !request.host) this.conversations.setHost(conversationId, answer.host);
 
     const response: ChatResponse = {
       conversationId,
@@ -141,3 +170,4 @@ export class ChatService {
     return response;
   }
 }
+

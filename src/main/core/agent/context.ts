@@ -76,6 +76,8 @@ export function historyToModelMessages(history: readonly StoredMessage[]): ChatM
   const out: ChatMessage[] = [];
   for (const m of history) {
     if (m.role === 'user') out.push({ role: 'user', content: m.content });
+    // Approval outcomes are stored as tool messages; the model sees them as a note from Fleetmind, not the operator.
+    else if (m.role === 'tool') out.push({ role: 'user', content: `[Fleetmind, not the operator: ${m.content}]` });
     else if (m.role === 'assistant') {
       const tools = m.toolCalls.length
         ? `\n\n(Tools used for this answer: ${m.toolCalls.map((c) => `${c.tool}${c.host ? ` on ${c.host}` : ''}: ${c.ok ? c.summary : `failed, ${c.error?.message ?? 'error'}`}`).join('; ')})`

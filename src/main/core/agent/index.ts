@@ -6,3 +6,5 @@ export { ModelEngine } from './model-engine';
 export { classifyRequest, taskFor, type RequestKind } from './request-kind';
 export { pruneToFit, capToolResult, extractPinnedFacts, historyToModelMessages, PRUNED_TOOL_OUTPUT } from './context';
 export { buildSystemPrompt } from './system-prompt';
+export { ConversationEvents } from './conversation-events';
+export { ApprovalService, ApprovalError, rememberRefusal, type ApprovalDecision, type RememberScope, type DecisionInput, type DecisionOutcome } from './approval-service';

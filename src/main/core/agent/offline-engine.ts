@@ -8,6 +8,8 @@ export interface EngineRequest {
   message: string;
   /** A model the request asked for (model engine only). */
   model?: string;
+  /** The turn continues after an approval decision: `message` is that outcome, not the operator's words. */
+  resumed?: boolean;
   /** Selector from the request or the conversation; the message may name another. */
   host: string | null;
   conversationId: string;
@@ -76,6 +78,10 @@ export class OfflineEngine {
   ) {}
 
   async answer(request: EngineRequest): Promise<EngineAnswer> {
+    if (request.resumed) {
+      // Offline there is no reasoning to continue: report the outcome plainly.
+      return { reply: `[offline] ${request.message}`, toolCalls: [], host: request.host };
+    }
     const intents = recogniseIntents(request.message);
     const hostChoice = this.chooseHost(request);
     if ('unknown' in hostChoice) {

@@ -5,6 +5,7 @@ import { registerExecCommand } from './exec-command';
 import { registerHostsCommand } from './hosts-command';
 import { registerUsageCommand } from './usage-command';
 import { registerProvidersCommand } from './providers-command';
+import { registerApprovalsCommand } from './approvals-command';
 import { EXIT, CliFailure } from './exit';
 import { FLEETMIND_VERSION } from '../version';
 
@@ -24,7 +25,15 @@ export function buildProgram(): Command {
   registerHostsCommand(program);
   registerUsageCommand(program);
   registerProvidersCommand(program);
-  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  registerApprovalsCommand(program);
+  // Nested commands (providers add, approvals deny…) must report bad usage the same way.
+  const configure = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride().showHelpAfterError('(run with --help for usage)');
+      configure(sub);
+    }
+  };
+  configure(program);
   return program;
 }
 

@@ -5,39 +5,87 @@ export type GateResult =
   | { ok: true; command: ApprovedCommand; verdict: PolicyVerdict }
   | { ok: false; verdict: PolicyVerdict };
 
+/** Operator approvals remembered as rules: the exact command on a host or a tag. */
+export interface RememberedRuleSource {
+  match(command: string, host: string, tags: readonly string[]): { id: string; scope: string; target: string } | null;
+}
+
 /**
  * Every face and every agent asks here before anything runs. Only an `allow` verdict
  * mints an ApprovedCommand; `ask` and `deny` come back as refusals the caller must
- * surface (approvals arrive with the safety issue: until then `ask` is not executed).
+ * surface (an `ask` becomes a pending approval; only the operator's decision runs it).
  */
 export class SafetyGate {
-  constructor(private readonly policy: CommandPolicy) {}
+  constructor(
+    private readonly policy: CommandPolicy,
+    private readonly remembered: RememberedRuleSource | null = null,
+  ) {}
 
   get policyVersion(): string {
     return this.policy.version;
   }
 
+  /**
+   * The policy's verdict, failing closed when the policy throws. A remembered approval
+   * turns an `ask` for exactly that command into `allow`; it never overrides `deny` and
+   * never applies where remembering is not allowed.
+   */
   evaluate(request: CommandRequest): PolicyVerdict {
-    return this.policy.evaluate(request);
-  }
-
-  check(request: CommandRequest): GateResult {
     let verdict: PolicyVerdict;
     try {
       verdict = this.policy.evaluate(request);
     } catch (err) {
-      // A policy that throws must fail closed.
-      verdict = { decision: 'deny', category: 'unknown', reasons: [`policy error: ${(err as Error).message}`] };
+      return { decision: 'deny', category: 'unknown', reasons: [`policy error: ${(err as Error).message}`] };
     }
+    if (verdict.decision === 'ask' && verdict.rememberable !== false && this.remembered) {
+      const rule = this.remembered.match(request.command, request.host, request.tags ?? []);
+      if (rule) return { ...verdict, decision: 'allow', reasons: [...verdict.reasons, `allowed by a remembered approval (${rule.scope} ${rule.target}, rule ${rule.id})`] };
+    }
+    return verdict;
+  }
+
+  check(request: CommandRequest): GateResult {
+    const verdict = this.evaluate(request);
     if (verdict.decision !== 'allow') return { ok: false, verdict };
     const command = ApprovedCommand.mint({
       command: request.command,
-      argv: request.argv ?? null,
+      // A plain command line the policy split into words runs without a shell.
+      argv: request.argv ?? (verdict.needsShell === false && verdict.argv ? verdict.argv : null),
       host: request.host,
       requester: request.requester,
       verdict,
       policyVersion: this.policy.version,
     });
     return { ok: true, command, verdict };
+  }
+
+  /**
+   * The operator approved this exact request: mint for an `ask` verdict. A `deny` stays
+   * refused whatever was approved, and so does a request whose text differs from the
+   * approved one or that the policy now judges under another version.
+   */
+  checkApproved(request: CommandRequest, approval: { id: string; command: string; policyVersion: string }): GateResult {
+    const refuse = (reason: string): GateResult => ({ ok: false, verdict: { decision: 'deny', category: 'unknown', reasons: [reason] } });
+    if (request.command !== approval.command) return refuse('the command differs from the one the operator approved');
+    if (approval.policyVersion !== this.policy.version) {
+      return refuse(`the safety policy changed since approval ${approval.id} was requested (${approval.policyVersion} → ${this.policy.version}); request it again`);
+    }
+    let verdict: PolicyVerdict;
+    try {
+      verdict = this.policy.evaluate(request);
+    } catch (err) {
+      return refuse(`policy error: ${(err as Error).message}`);
+    }
+    if (verdict.decision === 'deny') return { ok: false, verdict };
+    const approved: PolicyVerdict = { ...verdict, reasons: [...verdict.reasons, `approved by the operator (approval ${approval.id})`] };
+    const command = ApprovedCommand.mint({
+      command: request.command,
+      argv: request.argv ?? (verdict.needsShell === false && verdict.argv ? verdict.argv : null),
+      host: request.host,
+      requester: request.requester,
+      verdict: approved,
+      policyVersion: this.policy.version,
+    });
+    return { ok: true, command, verdict: approved };
   }
 }

@@ -1,4 +1,9 @@
-export type { Decision, SafetyCategory, PolicyVerdict, CommandRequest, CommandPolicy } from './types';
+export type { Decision, SafetyCategory, PolicyVerdict, VerdictPart, CommandRequest, CommandPolicy } from './types';
 export { type ApprovedCommand, isApprovedCommand } from './approved-command';
-export { SafetyGate, type GateResult } from './gate';
+export { SafetyGate, type GateResult, type RememberedRuleSource } from './gate';
 export { ReadOnlyAllowlistPolicy, splitPlainWords } from './readonly-allowlist';
+export { ShellPolicy, type ShellPolicyOptions } from './policy/shell-policy';
+export { loadDefaultPolicy, locatePolicyDir, type LoadPolicyOptions } from './policy/load';
+export { PolicyLoadError } from './policy/ruleset';
+export type { Finding } from './policy/findings';
+export type { PolicyOverrides, RuleSpec } from './policy/spec';

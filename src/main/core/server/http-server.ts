@@ -5,15 +5,17 @@ import { z } from 'zod';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
+  ApprovalDecisionRequestSchema,
   ChatRequestSchema,
   MAX_MESSAGE_CHARS,
   type ApiError,
   type ChatEvent,
   type ErrorCode,
 } from '../../../shared/protocol';
-import { ChatError } from '../agent';
+import { ApprovalError, ChatError } from '../agent';
 import { ProviderConfigSchema, ProviderSettingsError } from '../llm';
 import type { CoreFacade } from '../services';
+import { Fleet, FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError, SelectorError } from '../fleet';
 import { allowedHostHeaders, parseCookies, SESSION_COOKIE, tokensEqual } from './security';
 
 export interface HttpServerOptions {
@@ -229,6 +231,42 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
     return result.ok ? result : sendError(reply, result.error);
   });
 
+  app.get('/api/approvals', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'approvals need the operator token' });
+    return core.listApprovals();
+  });
+
+  app.post<{ Params: { id: string } }>('/api/approvals/:id', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'deciding an approval needs the operator token (Authorization: Bearer <token from the data dir>)' });
+    const parsed = ApprovalDecisionRequestSchema.safeParse(request.body);
+    if (!parsed.success) return sendError(reply, { code: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    try {
+      return await core.decideApproval(request.params.id, parsed.data, 'api');
+    } catch (err) {
+      if (err instanceof ApprovalError) return sendError(reply, err.error);
+      throw err;
+    }
+  });
+
+  // Live events of one conversation (continuations after approvals included), as SSE.
+  app.get<{ Params: { id: string } }>('/api/conversations/:id/events', async (request, reply) => {
+    if (!core.getConversation(request.params.id)) return sendError(reply, { code: 'not_found', message: `no conversation with id ${request.params.id}` });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.write(': subscribed\n\n');
+    const unsubscribe = core.subscribe(request.params.id, (event) => {
+      if (!res.writableEnded && !res.destroyed) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    });
+    // A comment every 25 s keeps proxies and idle timeouts from closing a quiet stream.
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+    return reply;
+  });
+
   app.get('/api/conversations', async (request, reply) => {
     if (!isOperator(request)) {
       return sendError(reply, { code: 'unauthorized', message: 'listing conversations needs the operator token (Authorization: Bearer <token from the data dir>)' });
@@ -251,6 +289,8 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
   });
 
   app.get('/api/session', async (request) => ({ operator: isOperator(request) }));
+
+  registerFleetRoutes(app, core, isOperator);
 
   const rendererDir = options.rendererDir;
   const hasUi = rendererDir !== null && existsSync(join(rendererDir, 'index.html'));
@@ -281,4 +321,110 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
   });
 
   return app;
+}
+
+// ---------------------------------------------------------------------------------
+// Fleet inventory, host keys and exec (issue 4). Reading the inventory is open like the
+// list_hosts tool; changing it, confirming host keys and running commands need the token.
+
+const ExecBodySchema = z
+  .object({
+    hosts: z.string().min(1).max(2000),
+    command: z.string().min(1).max(10_000),
+    timeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+    concurrency: z.number().int().min(1).max(256).optional(),
+  })
+  .strict();
+const TrustBodySchema = z.object({ fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH SHA256:... fingerprint') }).strict();
+
+function registerFleetRoutes(app: FastifyInstance, core: CoreFacade, isOperator: (request: FastifyRequest) => boolean): void {
+  const fleet = (core as { fleet?: unknown }).fleet;
+  const hosts = fleet instanceof Fleet ? new FleetHosts(fleet) : null;
+  const needsOperator = (request: FastifyRequest, reply: FastifyReply, what: string): boolean => {
+    if (isOperator(request)) return false;
+    sendError(reply, { code: 'unauthorized', message: `${what} needs the operator token (Authorization: Bearer <token from the data dir>)` });
+    return true;
+  };
+  const fail = (reply: FastifyReply, err: unknown): FastifyReply => {
+    if (err instanceof FleetRequestError) return sendError(reply, { code: err.code, message: err.message });
+    if (err instanceof HostKeyConfirmationError) return sendError(reply, { code: err.code, message: err.message });
+    if (err instanceof SelectorError) return sendError(reply, { code: 'unknown_host', message: err.message });
+    if (err instanceof HostConnectionError) return reply.code(502).send({ error: err.toApiError() });
+    throw err;
+  };
+  const unavailable = (reply: FastifyReply) => sendError(reply, { code: 'unavailable', message: 'this server has no fleet' });
+  const invalid = (reply: FastifyReply, error: z.ZodError) =>
+    sendError(reply, { code: 'bad_request', message: error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+
+  app.get('/api/hosts', async (_request, reply) => (hosts ? { hosts: hosts.list() } : unavailable(reply)));
+
+  app.post('/api/hosts', async (request, reply) => {
+    if (needsOperator(request, reply, 'changing the inventory')) return reply;
+    if (!hosts) return unavailable(reply);
+    try {
+      return reply.code(201).send({ host: hosts.add(request.body) });
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.delete<{ Params: { name: string } }>('/api/hosts/:name', async (request, reply) => {
+    if (needsOperator(request, reply, 'changing the inventory')) return reply;
+    if (!hosts) return unavailable(reply);
+    try {
+      await hosts.remove(request.params.name);
+      return { removed: request.params.name };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  // The key a host presents now, compared with what is known: what the UI shows before the operator confirms.
+  app.get<{ Params: { name: string } }>('/api/hosts/:name/hostkey', async (request, reply) => {
+    if (needsOperator(request, reply, 'scanning a host key')) return reply;
+    if (!hosts) return unavailable(reply);
+    try {
+      return await hosts.hostKey(request.params.name);
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.post<{ Params: { name: string } }>('/api/hosts/:name/trust', async (request, reply) => {
+    if (needsOperator(request, reply, 'confirming a host key')) return reply;
+    if (!hosts) return unavailable(reply);
+    const body = TrustBodySchema.safeParse(request.body);
+    if (!body.success) return invalid(reply, body.error);
+    try {
+      const result = await hosts.trust(request.params.name, body.data.fingerprint, 'api:operator');
+      return { trusted: result.scan, replaced: result.replaced };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
+  app.post('/api/exec', async (request, reply) => {
+    if (needsOperator(request, reply, 'running commands')) return reply;
+    if (!hosts) return unavailable(reply);
+    const body = ExecBodySchema.safeParse(request.body);
+    if (!body.success) return invalid(reply, body.error);
+    const controller = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableEnded) controller.abort();
+    });
+    try {
+      const results = await hosts.exec(body.data.hosts, {
+        command: body.data.command,
+        requester: 'api:exec',
+        concurrency: body.data.concurrency,
+        exec: { timeoutMs: body.data.timeoutMs, signal: controller.signal },
+      });
+      const failed = results.filter((r) => !r.ok);
+      const byCode: Record<string, number> = {};
+      for (const r of failed) byCode[r.error?.code ?? 'exit_code'] = (byCode[r.error?.code ?? 'exit_code'] ?? 0) + 1;
+      return { results, summary: { hosts: results.length, ok: results.length - failed.length, failed: failed.length, byCode } };
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
 }

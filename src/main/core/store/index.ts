@@ -5,13 +5,16 @@ import { HostRepository } from './hosts';
 import { SettingsRepository } from './settings';
 import { UsageRepository } from './usage';
 import { ApprovalRepository } from './approvals';
+import { RememberedRuleRepository } from './remembered-rules';
 
 export { openDatabase, migrate, StoreError, type SqliteDatabase } from './database';
 export { migrations, type Migration } from './migrations';
 export { ConversationRepository, type NewMessage } from './conversations';
 export { HostRepository } from './hosts';
+export { HostKeyRepository, type HostKeyRecord } from './host-keys';
 export { SettingsRepository } from './settings';
 export { UsageRepository, type LlmCallRecord, type UsageTotals, type UsageRow } from './usage';
+export { RememberedRuleRepository, type RememberedRule } from './remembered-rules';
 export { ApprovalRepository, type ApprovalRecord, type ApprovalStatus, type NewApproval } from './approvals';
 
 export const STORE_FILE = 'fleetmind.db';
@@ -23,6 +26,7 @@ export class Store {
   readonly settings: SettingsRepository;
   readonly usage: UsageRepository;
   readonly approvals: ApprovalRepository;
+  readonly rememberedRules: RememberedRuleRepository;
 
   constructor(readonly db: SqliteDatabase) {
     this.conversations = new ConversationRepository(db);
@@ -30,6 +34,7 @@ export class Store {
     this.settings = new SettingsRepository(db);
     this.usage = new UsageRepository(db);
     this.approvals = new ApprovalRepository(db);
+    this.rememberedRules = new RememberedRuleRepository(db);
   }
 
   static open(dataDir: string): Store {

@@ -108,4 +108,36 @@ export const migrations: Migration[] = [
       ALTER TABLE conversations ADD COLUMN pinned_json TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 4,
+    name: 'host keys confirmed by the operator (Fleetmind known_hosts)',
+    sql: `
+      CREATE TABLE host_keys (
+        endpoint TEXT NOT NULL,
+        key_type TEXT NOT NULL,
+        key_base64 TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        host_name TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        PRIMARY KEY (endpoint, key_type)
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'remembered approvals (exact command per host or tag)',
+    sql: `
+      CREATE TABLE remembered_rules (
+        id TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        scope TEXT NOT NULL CHECK (scope IN ('host','tag')),
+        target TEXT NOT NULL,
+        approval_id TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (command, scope, target)
+      );
+    `,
+  },
 ];

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { ApiError, ExecResultLine, Host, ToolCallRecord } from '../../../shared/protocol';
+import { mapBounded, SelectorError, type Fleet, type Inventory } from '../fleet';
+import type { SafetyGate } from '../safety';
+import type { ApprovalRecord, ApprovalRepository, RememberedRule, RememberedRuleRepository } from '../store';
+import type { ChatService } from './chat-service';
+
+export type ApprovalDecision = 'approve' | 'deny';
+export type RememberScope = 'once' | 'host' | 'tag';
+
+export class ApprovalError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+    this.name = 'ApprovalError';
+  }
+}
+
+export interface DecisionInput {
+  decision: ApprovalDecision;
+  reason?: string;
+  remember?: RememberScope;
+  /** With remember 'tag': which tag (default: the one tag all approved hosts share). */
+  tag?: string;
+  /** Who decided: `cli`, `api`, `ui`. */
+  actor: string;
+}
+
+export interface DecisionOutcome {
+  approval: ApprovalRecord;
+  results: ExecResultLine[];
+  /** Rules written by "approve and remember". */
+  remembered: RememberedRule[];
+  /** Set when the agent continued the conversation (it runs in the background). */
+  continued: Promise<unknown> | null;
+}
+
+/** Remembering is never offered for these (Codex's lesson): the next command could be anything. */
+export function rememberRefusal(command: string, rememberable: boolean | undefined): string | null {
+  if (rememberable === false) return 'this kind of command (privilege escalation, credential access, shells, interpreters, env prefixes) is approved once only';
+  if (/^\s*(sudo|su|doas|pkexec|env|bash|sh|zsh|dash|python[0-9.]*|perl|ruby|node|php|eval|exec)\b/.test(command)) {
+    return 'commands run through sudo, a shell, an interpreter or env are approved once only';
+  }
+  return null;
+}
+
+/**
+ * Decides pending approvals. Approving mints the command through the safety gate
+ * (bound to the exact text, hosts and policy version), runs it, stores the result in
+ * the conversation and lets the agent continue; denying tells the agent why. No
+ * decision means nothing runs: expired requests stay unrun.
+ */
+export class ApprovalService {
+  constructor(
+    private readonly approvals: ApprovalRepository,
+    private readonly gate: SafetyGate,
+    private readonly fleet: Fleet,
+    private readonly inventory: Inventory,
+    private readonly chat: ChatService,
+    private readonly rules: RememberedRuleRepository,
+  ) {}
+
+  pending(): ApprovalRecord[] {
+    return this.approvals.pending();
+  }
+
+  get(id: string): ApprovalRecord | null {
+    return this.approvals.get(id);
+  }
+
+  async decide(id: string, input: DecisionInput): Promise<DecisionOutcome> {
+    const record = this.approvals.get(id);
+    if (!record) throw new ApprovalError({ code: 'not_found', message: `no approval with id ${id}` });
+    this.approvals.pending(); // marks expired ones
+    const current = this.approvals.get(id) as ApprovalRecord;
+    if (current.status !== 'pending') {
+      throw new ApprovalError({ code: 'conflict', message: `approval ${id} is already ${current.status}${current.status === 'expired' ? ' (nothing ran); ask the agent again' : ''}` });
+    }
+    const reason = input.reason?.trim() || null;
+
+    if (input.decision === 'deny') {
+      if (!this.approvals.decide(id, 'denied', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided meanwhile` });
+      const approval = this.approvals.get(id) as ApprovalRecord;
+      const note = `The operator DENIED \`${record.command}\` on ${record.hosts.join(', ')} (approval ${id})${reason ? `, saying: "${reason}"` : ''}. It did not run. Do not try it another way; suggest an alternative or ask the operator.`;
+      const continued = record.conversationId ? this.chat.resume(record.conversationId, { content: note, toolCalls: [] }) : null;
+      return { approval, results: [], remembered: [], continued };
+    }
+
+    let hosts: Host[];
+    try {
+      hosts = this.inventory.select(record.hosts.join(','));
+    } catch (err) {
+      if (err instanceof SelectorError) throw new ApprovalError({ code: 'conflict', message: `the approved hosts changed: ${err.message}` });
+      throw err;
+    }
+    const minted = hosts.map((host) => ({
+      host,
+      check: this.gate.checkApproved({ command: record.command, host: host.name, requester: `approval:${input.actor}`, tags: host.tags }, record),
+    }));
+    const refused = minted.filter((m) => !m.check.ok);
+    if (refused.length > 0) {
+      const why = refused.map((m) => `${m.host.name}: ${m.check.verdict.reasons.join('; ')}`).join(' | ');
+      throw new ApprovalError({ code: 'policy_denied', message: `cannot run the approved command: ${why}` });
+    }
+    let rememberTargets: { scope: 'host' | 'tag'; target: string }[] = [];
+    if (input.remember && input.remember !== 'once') {
+      const refusal = rememberRefusal(record.command, minted.some((m) => m.check.verdict.rememberable === false) ? false : undefined);
+      if (refusal) throw new ApprovalError({ code: 'bad_request', message: `cannot remember this approval: ${refusal}` });
+      if (input.remember === 'host') rememberTargets = hosts.map((h) => ({ scope: 'host', target: h.name }));
+      else {
+        const shared = hosts.map((h) => h.tags).reduce((a, b) => a.filter((t) => b.includes(t)));
+        const tag = input.tag ?? (shared.length === 1 ? shared[0] : undefined);
+        if (!tag) throw new ApprovalError({ code: 'bad_request', message: `name the tag to remember this for (shared tags: ${shared.join(', ') || 'none'})` });
+        if (!hosts.every((h) => h.tags.includes(tag))) throw new ApprovalError({ code: 'bad_request', message: `not every approved host has tag ${tag}` });
+        rememberTargets = [{ scope: 'tag', target: tag }];
+      }
+    }
+    if (!this.approvals.decide(id, 'approved', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided or expired meanwhile` });
+    const approval = this.approvals.get(id) as ApprovalRecord;
+    const remembered = rememberTargets.map((t) => this.rules.add({ command: record.command, ...t, approvalId: id, createdBy: input.actor }));
+
+    const started = performance.now();
+    const startedAt = new Date().toISOString();
+    const results = await mapBounded(minted, 16, async ({ host, check }): Promise<ExecResultLine> => {
+      if (!check.ok) throw new Error('unreachable: refused commands were handled above');
+      try {
+        const out = await this.fleet.executor(host).run(check.command);
+        return { host: host.name, ok: out.error === null && out.exitCode === 0, exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr, durationMs: Math.round(out.durationMs), error: out.error };
+      } catch (err) {
+        return { host: host.name, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error: { code: 'unreachable', message: (err as Error).message } };
+      }
+    });
+    const failed = results.filter((r) => !r.ok);
+    const call: ToolCallRecord = {
+      id: randomUUID(),
+      tool: 'run_command',
+      args: { command: record.command, host: record.hosts.join(','), approval: id },
+      host: record.hosts.join(','),
+      ok: failed.length === 0,
+      summary: `approved by ${input.actor}: ${results.length - failed.length}/${results.length} hosts ok`,
+      error: failed[0]?.error ?? (failed[0] ? { code: 'internal', message: `exit code ${failed[0].exitCode} on ${failed[0].host}` } : null),
+      durationMs: performance.now() - started,
+      startedAt,
+    };
+    const output = results
+      .map((r) => [`$ ${record.command}  [${r.host}: ${r.error ? r.error.code : `exit ${r.exitCode}`}]`, r.stdout.trimEnd().slice(-4000), r.stderr.trim() ? `stderr:\n${r.stderr.trimEnd().slice(-2000)}` : '', r.error?.message ?? ''].filter(Boolean).join('\n'))
+      .join('\n\n');
+    const note = `The operator APPROVED \`${record.command}\` on ${record.hosts.join(', ')} (approval ${id}) and it ran:\n${output}`;
+    const continued = record.conversationId ? this.chat.resume(record.conversationId, { content: note, toolCalls: [call] }) : null;
+    return { approval, results, remembered, continued };
+  }
+}

@@ -194,6 +194,7 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
     const first = await chat(remote, 'hello');
     expect(first.response.reply).toBe('paid answer');
     expect(remote.budget.status().state).toBe('exceeded');
+    expect(first.response.usage.budget).toEqual({ state: 'exceeded', message: expect.stringMatching(/daily budget/) });
     const blocked = await chat(remote, 'Show server status');
     expect(blocked.response.engine).toBe('offline');
     expect(blocked.response.reply).toMatch(/daily budget of \$0\.01 reached/);

@@ -72,6 +72,16 @@ describe('HTTP API (real server, built CLI)', () => {
     expect(await res.text()).toContain('event: done');
   });
 
+  it('serves Prometheus metrics', async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/^fleetmind_llm_budget_state 0$/m);
+    expect(text).toMatch(/^fleetmind_approvals_pending 0$/m);
+    expect(text).toMatch(/^fleetmind_llm_cost_usd\{period="day"\} 0$/m);
+    expect(text).toMatch(/^fleetmind_process_resident_memory_bytes \d+/m);
+  });
+
   it('reports health', async () => {
     const health = HealthSchema.parse(await (await fetch(`${server.url}/api/health`)).json());
     expect(health.ok).toBe(true);

@@ -21,12 +21,21 @@ export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 export const EngineSchema = z.enum(['offline', 'model']);
 export type Engine = z.infer<typeof EngineSchema>;
 
+export const BudgetStateSchema = z.object({
+  state: z.enum(['ok', 'warning', 'exceeded']),
+  /** Why, for a warning or an exceeded cap; shown as a banner. */
+  message: z.string().nullable(),
+});
+export type BudgetState = z.infer<typeof BudgetStateSchema>;
+
 export const UsageSchema = z.object({
   promptTokens: z.number().int().nonnegative(),
   completionTokens: z.number().int().nonnegative(),
   totalTokens: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
   model: z.string().nullable(),
+  /** Spend against the configured budgets after this turn (model engine only). */
+  budget: BudgetStateSchema.optional(),
 });
 export type Usage = z.infer<typeof UsageSchema>;
 

@@ -167,12 +167,13 @@ export class ModelEngine {
         toolCalls: [...toolCalls, ...fallback.toolCalls],
         pendingApprovals: approvals,
         engine: 'offline',
-        usage: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens },
+        usage: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens, budget: this.router.budgetStatus() },
         streamed: true,
       };
     }
 
     usage.totalTokens = usage.promptTokens + usage.completionTokens;
+    usage.budget = this.router.budgetStatus();
     return {
       reply: replyParts.join('\n\n'),
       toolCalls,

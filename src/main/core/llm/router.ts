@@ -50,6 +50,11 @@ export class ModelRouter {
     this.providers = new Map(providers.map((p) => [p.name, p]));
   }
 
+  budgetStatus(): { state: 'ok' | 'warning' | 'exceeded'; message: string | null } {
+    const status = this.budget.status();
+    return { state: status.state, message: status.message };
+  }
+
   get available(): boolean {
     return this.providers.size > 0;
   }

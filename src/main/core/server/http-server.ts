@@ -16,6 +16,7 @@ import { ApprovalError, ChatError } from '../agent';
 import { ProviderConfigSchema, ProviderSettingsError } from '../llm';
 import type { CoreFacade } from '../services';
 import { Fleet, FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError, SelectorError } from '../fleet';
+import { createMetricsRegistry } from './metrics';
 import { allowedHostHeaders, parseCookies, SESSION_COOKIE, tokensEqual } from './security';
 
 export interface HttpServerOptions {
@@ -130,6 +131,9 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
   });
 
   app.get('/api/health', async () => core.health());
+
+  const metrics = createMetricsRegistry(core);
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
 
   app.post('/api/chat', async (request, reply) => {
     const parsed = ChatRequestSchema.safeParse(request.body);

@@ -19,7 +19,7 @@ import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, Provide
 import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
-import { Fleet, Inventory } from './fleet';
+import { Fleet, Inventory, keychainPassphrases } from './fleet';
 import { ReadOnlyAllowlistPolicy, SafetyGate } from './safety';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
@@ -63,7 +63,9 @@ export class Core implements CoreFacade {
     this.store = Store.open(this.config.paths.dataDir);
     this.gate = new SafetyGate(new ReadOnlyAllowlistPolicy(), this.store.rememberedRules);
     this.inventory = new Inventory(this.store.hosts);
-    this.fleet = new Fleet(this.inventory, this.gate);
+    this.secrets = options.secrets ?? new KeyringSecretStore();
+    // Encrypted SSH keys unlock with a passphrase from the keychain only; none is ever stored elsewhere.
+    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets) } });
     this.tools = new ToolRunner(
       new ToolRegistry(coreTools),
       this.fleet,
@@ -80,7 +82,6 @@ export class Core implements CoreFacade {
       ...(root ? [join(root, 'resources', 'models.yaml')] : []),
       join(dirname(this.config.paths.configFile), 'models.yaml'),
     ]);
-    this.secrets = options.secrets ?? new KeyringSecretStore();
     this.providers = new ProviderSettings(llm, this.store.settings, this.secrets, env);
     const providers = this.providers.effective().map(
       (p) =>

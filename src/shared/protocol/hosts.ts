@@ -12,7 +12,8 @@ export const PrivacySchema = z.enum(['default', 'local_only']);
 export const HostSchema = z.object({
   name: HostNameSchema,
   address: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  /** 0 for the built-in local machine, which is not reached over the network. */
+  port: z.number().int().min(0).max(65535),
   user: z.string().nullable(),
   identityFile: z.string().nullable(),
   tags: z.array(z.string()),
@@ -22,6 +23,10 @@ export const HostSchema = z.object({
   transport: z.enum(['local', 'ssh']),
 });
 export type Host = z.infer<typeof HostSchema>;
+
+/** `GET /api/hosts` and the desktop face's inventory listing. */
+export const HostListSchema = z.object({ hosts: z.array(HostSchema) });
+export type HostList = z.infer<typeof HostListSchema>;
 
 /** One line of `fleetmind exec --json` (DESIGN contract). */
 export const ExecResultLineSchema = z.object({

@@ -10,7 +10,7 @@ import { recogniseIntents } from './intents';
 let engine: OfflineEngine;
 beforeAll(() => {
   const store = Store.inMemory();
-  store.hosts.upsert({ name: 'web-1', address: '192.0.2.10', port: 22, user: 'ops', identityFile: null, tags: ['web'], jump: null, privacy: 'default' });
+  store.hosts.upsert({ name: 'web-1', address: '127.0.0.1', port: 1, user: 'ops', identityFile: null, tags: ['web'], jump: null, privacy: 'default' });
   const inventory = new Inventory(store.hosts);
   const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
   const tools = new ToolRunner(new ToolRegistry(coreTools), new Fleet(inventory, gate), gate);
@@ -94,7 +94,7 @@ describe('OfflineEngine', () => {
   it('fans out for "all servers"', async () => {
     const answer = await ask('disk usage on all servers');
     expect(answer.host).toBe('all');
-    expect(answer.toolCalls[0]?.summary).toMatch(/localhost: .*web-1: unavailable/);
+    expect(answer.toolCalls[0]?.summary).toMatch(/localhost: .*web-1: unreachable/);
   });
 });
 

@@ -1,65 +1,177 @@
 import type { Host } from '../../../shared/protocol';
-import type { SafetyGate } from '../safety';
-import { LocalExecutor } from './local-executor';
+import type { ApprovedCommand, SafetyGate } from '../safety';
+import { TransportUnavailableError } from './errors';
 import type { Inventory } from './inventory';
+import { LocalExecutor } from './local-executor';
+import { knownHostsName, type PublicHostKey } from './ssh/known-hosts';
+import type { HostKeyVerdict } from './ssh/host-keys';
+import { SshPool, type SshPoolOptions } from './ssh/pool';
+import { SshExecutor } from './ssh/ssh-executor';
 import type { Executor, GatherResult, GatherSpec, GatheredCommand } from './types';
 
-export class TransportUnavailableError extends Error {
-  constructor(host: Host) {
-    super(`host "${host.name}" is reached over SSH, which this build cannot do yet`);
-    this.name = 'TransportUnavailableError';
+export { TransportUnavailableError } from './errors';
+
+export interface FleetOptions {
+  /** Connection pool settings; defaults: ~/.ssh/known_hosts + the store's host keys, $SSH_AUTH_SOCK, ~/.ssh/id_*. */
+  ssh?: Partial<SshPoolOptions>;
+}
+
+export interface HostKeyScan {
+  host: string;
+  endpoint: string;
+  keyType: string;
+  fingerprint: string;
+  /** trusted: already known; unknown: never seen; mismatch: differs from what is known; revoked. */
+  status: HostKeyVerdict['status'];
+  expected: { fingerprint: string; keyType: string; source: string }[];
+}
+
+export class HostKeyConfirmationError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'conflict' | 'bad_request',
+  ) {
+    super(message);
+    this.name = 'HostKeyConfirmationError';
   }
 }
 
+function scanOf(host: Host, key: PublicHostKey, verdict: HostKeyVerdict): HostKeyScan {
+  return {
+    host: host.name,
+    endpoint: knownHostsName(host.address, host.port),
+    keyType: key.type,
+    fingerprint: key.fingerprint,
+    status: verdict.status,
+    expected: verdict.status === 'mismatch' ? verdict.expected : [],
+  };
+}
+
 /**
- * Entry to the fleet: inventory, one executor per host, and `gather`, which runs a
- * tool's reads and commands on one host after each command has passed the safety gate.
+ * Entry to the fleet: inventory, one executor per host (local processes, or channels on
+ * the pooled SSH connection), and `gather`, which runs a tool's reads and commands on one
+ * host after each command has passed the safety gate — in one round trip when the
+ * executor can batch (SSH).
  */
 export class Fleet {
-  private readonly executors = new Map<string, Executor>();
+  private readonly executors = new Map<string, { signature: string; executor: Executor }>();
+  private pool: SshPool | null = null;
 
   constructor(
     readonly inventory: Inventory,
-    private readonly gate: SafetyGate,
+    readonly gate: SafetyGate,
+    private readonly options: FleetOptions = {},
   ) {}
 
+  /** The SSH connection pool, created on first use. */
+  get sshPool(): SshPool {
+    if (!this.pool) {
+      this.pool = new SshPool({
+        trustStore: this.inventory.hostKeys,
+        resolveHost: (name) => {
+          const host = this.inventory.get(name);
+          return host && host.transport === 'ssh' ? host : null;
+        },
+        ...this.options.ssh,
+      });
+    }
+    return this.pool;
+  }
+
   executor(host: Host): Executor {
+    const signature = JSON.stringify(host);
     const existing = this.executors.get(host.name);
-    if (existing) return existing;
-    if (host.transport !== 'local') throw new TransportUnavailableError(host);
-    const created = new LocalExecutor(host);
-    this.executors.set(host.name, created);
+    if (existing && existing.signature === signature) return existing.executor;
+    let created: Executor;
+    if (host.transport === 'local') created = new LocalExecutor(host);
+    else if (host.transport === 'ssh') created = new SshExecutor(host, this.sshPool);
+    else throw new TransportUnavailableError(host);
+    this.executors.set(host.name, { signature, executor: created });
     return created;
   }
 
   async gather(host: Host, spec: GatherSpec): Promise<GatherResult> {
     const executor = this.executor(host);
-    const commandEntries = Object.entries(spec.commands ?? {});
-    const [files, ran] = await Promise.all([
-      spec.files && spec.files.length > 0 ? executor.readFiles(spec.files) : Promise.resolve({}),
+    const commands: Record<string, GatheredCommand> = {};
+    const approved: Record<string, ApprovedCommand> = {};
+    // Every command passes the gate first; refusals are results, never executed.
+    for (const [key, argv] of Object.entries(spec.commands ?? {})) {
+      const check = this.gate.check({ command: argv.join(' '), argv: [...argv], host: host.name, requester: spec.requester });
+      if (check.ok) approved[key] = check.command;
+      else commands[key] = { status: 'refused', verdict: check.verdict };
+    }
+    const files = spec.files ?? [];
+    if (files.length === 0 && Object.keys(approved).length === 0) return { host, files: {}, commands };
+    if (executor.runBatch) {
+      // One round trip for the whole tool (remote hosts).
+      const batch = await executor.runBatch({
+        files,
+        commands: approved,
+        timeoutMs: spec.timeoutMs,
+        maxOutputBytes: spec.maxOutputBytes,
+        signal: spec.signal,
+      });
+      for (const [key, outcome] of Object.entries(batch.commands)) commands[key] = { status: 'ran', outcome };
+      return { host, files: batch.files, commands };
+    }
+    const [read, ran] = await Promise.all([
+      files.length > 0 ? executor.readFiles(files) : Promise.resolve({}),
       Promise.all(
-        commandEntries.map(async ([key, argv]): Promise<[string, GatheredCommand]> => {
-          const check = this.gate.check({
-            command: argv.join(' '),
-            argv: [...argv],
-            host: host.name,
-            requester: spec.requester,
-          });
-          if (!check.ok) return [key, { status: 'refused', verdict: check.verdict }];
-          const outcome = await executor.run(check.command, {
-            timeoutMs: spec.timeoutMs,
-            maxOutputBytes: spec.maxOutputBytes,
-            signal: spec.signal,
-          });
+        Object.entries(approved).map(async ([key, command]): Promise<[string, GatheredCommand]> => {
+          const outcome = await executor.run(command, { timeoutMs: spec.timeoutMs, maxOutputBytes: spec.maxOutputBytes, signal: spec.signal });
           return [key, { status: 'ran', outcome }];
         }),
       ),
     ]);
-    return { host, files, commands: Object.fromEntries(ran) };
+    for (const [key, c] of ran) commands[key] = c;
+    return { host, files: read, commands };
+  }
+
+  /** Shows the host key an SSH host presents now and how it compares with what is known. */
+  async scanHostKey(host: Host, signal?: AbortSignal): Promise<HostKeyScan> {
+    if (host.transport !== 'ssh') throw new HostKeyConfirmationError(`${host.name} is this machine; it has no SSH host key to confirm`, 'bad_request');
+    const { key, verdict } = await this.sshPool.scanHostKey(host, signal);
+    return scanOf(host, key, verdict);
+  }
+
+  /**
+   * The operator confirms a host key. The key is fetched again and recorded only if its
+   * fingerprint equals the one the operator confirmed (so what was shown is what is
+   * trusted). Without a fingerprint nothing is recorded: the scan is returned for display.
+   */
+  async trustHostKey(host: Host, confirmedFingerprint: string | null, addedBy: string): Promise<{ scan: HostKeyScan; recorded: boolean; replaced: string[] }> {
+    if (host.transport !== 'ssh') throw new HostKeyConfirmationError(`${host.name} is this machine; it has no SSH host key to confirm`, 'bad_request');
+    const { key, verdict } = await this.sshPool.scanHostKey(host);
+    const scan = scanOf(host, key, verdict);
+    if (confirmedFingerprint === null) return { scan, recorded: false, replaced: [] };
+    const wanted = confirmedFingerprint.trim().replace(/^(?!SHA256:)/, 'SHA256:').replace(/=+$/, '');
+    if (wanted !== key.fingerprint) {
+      throw new HostKeyConfirmationError(
+        `the host key of ${host.name} is ${key.type} ${key.fingerprint}, not the confirmed ${wanted}; nothing was recorded`,
+        'conflict',
+      );
+    }
+    if (verdict.status === 'revoked') {
+      throw new HostKeyConfirmationError(`the host key of ${host.name} (${key.fingerprint}) is marked @revoked in ${verdict.source}; remove that line first`, 'conflict');
+    }
+    const replaced = new Set([...this.inventory.hostKeys.forEndpoint(scan.endpoint).map((k) => k.fingerprint), ...scan.expected.map((e) => e.fingerprint)]);
+    replaced.delete(key.fingerprint);
+    this.inventory.hostKeys.trust({ endpoint: scan.endpoint, hostName: host.name, keyType: key.type, keyBase64: key.base64, fingerprint: key.fingerprint, addedBy });
+    this.pool?.resetBackoff(host.name);
+    return { scan: { ...scan, status: 'trusted', expected: [] }, recorded: true, replaced: [...replaced] };
+  }
+
+  /** Closes a host's pooled connection (after the inventory changed or the host was removed). */
+  async forget(hostName: string): Promise<void> {
+    this.executors.delete(hostName);
+    await this.pool?.forget(hostName);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.executors.values()].map((e) => e.close()));
+    await Promise.all([...this.executors.values()].map((e) => e.executor.close()));
     this.executors.clear();
+    // The closed pool stays in place: later use fails as "pool closed" instead of reconnecting.
+    await this.pool?.close();
   }
 }
+

@@ -1,7 +1,16 @@
-export type { Executor, ExecOptions, ExecOutcome, GatherSpec, GatherResult, GatheredCommand } from './types';
+export type { Executor, ExecOptions, ExecOutcome, GatherSpec, GatherResult, GatheredCommand, BatchRequest, BatchResult } from './types';
 export { LocalExecutor, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, truncationMarker } from './local-executor';
 export { selectHosts, SelectorError } from './selector';
 export { Inventory, localHost, LOCAL_HOST_NAME } from './inventory';
-export { Fleet, TransportUnavailableError } from './fleet';
+export { Fleet, HostKeyConfirmationError, type FleetOptions, type HostKeyScan } from './fleet';
+export { TransportUnavailableError, HostConnectionError, isHostConnectionError, type HostErrorCode, type HostApiError } from './errors';
 export { fanOut, type FanOutRequest } from './fan-out';
 export { mapBounded } from './concurrency';
+export { SshPool, defaultSshPoolOptions, parseJumpSpec, type SshPoolOptions } from './ssh/pool';
+export { SshExecutor } from './ssh/ssh-executor';
+export { shQuote, shJoin } from './ssh/quote';
+export { keychainPassphrases, firstPassphrase, passphraseAccount, type PassphraseProvider } from './ssh/auth';
+export { parseKnownHosts, knownHostsName, sshFingerprint } from './ssh/known-hosts';
+export { parseSshConfig, type ImportedHost, type ImportResult } from './import/ssh-config';
+export { parseAnsibleInventory, expandHostPattern } from './import/ansible';
+export { FleetHosts, HostInputSchema, FleetRequestError, type HostInput } from './hosts-service';

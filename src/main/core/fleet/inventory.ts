@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Host } from '../../../shared/protocol';
-import type { HostRepository } from '../store';
+import type { HostKeyRepository, HostRepository } from '../store';
 import { selectHosts } from './selector';
 
 export const LOCAL_HOST_NAME = 'localhost';
@@ -23,6 +23,35 @@ export function localHost(): Host {
 /** Stored hosts plus the local machine. The local machine answers to its own hostname too. */
 export class Inventory {
   constructor(private readonly repo: HostRepository) {}
+
+  /** Fleetmind's known_hosts (operator-confirmed host keys), kept beside the inventory. */
+  get hostKeys(): HostKeyRepository {
+    return this.repo.keys;
+  }
+
+  /** A host by exact name (localhost included). */
+  get(name: string): Host | null {
+    if (name === LOCAL_HOST_NAME) return localHost();
+    return this.repo.get(name);
+  }
+
+  /** Hosts stored in the inventory (reached over SSH), without the built-in localhost. */
+  stored(): Host[] {
+    return this.repo.list().filter((h) => h.name !== LOCAL_HOST_NAME);
+  }
+
+  /** Adds or replaces a stored host. `localhost` is built in and cannot be redefined. */
+  upsert(host: Omit<Host, 'transport'>): Host {
+    if (host.name.toLowerCase() === LOCAL_HOST_NAME) {
+      throw new Error(`"${LOCAL_HOST_NAME}" is the built-in local machine; give the SSH host another name`);
+    }
+    this.repo.upsert(host);
+    return { ...host, transport: 'ssh' };
+  }
+
+  remove(name: string): boolean {
+    return this.repo.remove(name);
+  }
 
   list(): Host[] {
     const stored = this.repo.list().filter((h) => h.name !== LOCAL_HOST_NAME);

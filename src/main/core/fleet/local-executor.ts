@@ -7,14 +7,14 @@ import type { ExecOptions, ExecOutcome, Executor } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
-const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export function truncationMarker(limit: number): string {
   return `\n[fleetmind: output truncated at ${limit} bytes]\n`;
 }
 
 /** Collects a stream up to a byte limit, remembering whether anything was dropped. */
-class CappedBuffer {
+export class CappedBuffer {
   private chunks: Buffer[] = [];
   private size = 0;
   truncated = false;

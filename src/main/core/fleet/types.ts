@@ -24,12 +24,37 @@ export interface ExecOutcome {
   error: ApiError | null;
 }
 
-/** Runs approved commands on one host. Local processes today; SSH joins with the fleet issue. */
+/** File reads and approved commands for one host, answered together. */
+export interface BatchRequest {
+  files?: readonly string[];
+  /** key → a command the safety gate approved for this host. */
+  commands?: Readonly<Record<string, ApprovedCommand>>;
+  /** Per file. */
+  maxFileBytes?: number;
+  /** For the whole batch. */
+  timeoutMs?: number;
+  /** Per command and stream, with the truncation marker. */
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface BatchResult {
+  files: Record<string, string | null>;
+  commands: Record<string, ExecOutcome>;
+}
+
+/** Runs approved commands on one host: local processes, or channels of a pooled SSH connection. */
 export interface Executor {
   readonly host: Host;
   run(command: ApprovedCommand, options?: ExecOptions): Promise<ExecOutcome>;
   /** Reads small text files (e.g. /proc). Missing or unreadable files give null. */
   readFiles(paths: readonly string[], options?: { maxBytes?: number }): Promise<Record<string, string | null>>;
+  /**
+   * Optional: reads the files and runs the commands in ONE round trip (a remote host).
+   * Every command must already be approved; the executor refuses anything else. Throws
+   * (e.g. HostConnectionError) when the host cannot be reached at all.
+   */
+  runBatch?(request: BatchRequest): Promise<BatchResult>;
   close(): Promise<void>;
 }
 

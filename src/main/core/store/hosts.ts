@@ -1,5 +1,6 @@
 import type { Host } from '../../../shared/protocol';
 import type { SqliteDatabase } from './database';
+import { HostKeyRepository } from './host-keys';
 
 interface HostRow {
   name: string;
@@ -14,7 +15,12 @@ interface HostRow {
 
 /** Inventory rows. Hosts stored here are reached over SSH; the local machine is built in (see fleet). */
 export class HostRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  /** Host keys the operator confirmed for these hosts (Fleetmind's known_hosts). */
+  readonly keys: HostKeyRepository;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.keys = new HostKeyRepository(db);
+  }
 
   list(): Host[] {
     const rows = this.db.prepare('SELECT * FROM hosts ORDER BY name').all() as HostRow[];

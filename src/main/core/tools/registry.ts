@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ApiError, ExecResultLine, Host, PendingApproval, ToolCallRecord } from '../../../shared/protocol';
-import { fanOut, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
+import { fanOut, HostConnectionError, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
 import type { PolicyVerdict, SafetyGate } from '../safety';
 import type { HostTool, ToolDefinition, ToolKind, ToolOutput } from './tool';
 
@@ -84,6 +84,7 @@ const STRICTNESS: Record<PolicyVerdict['decision'], number> = { allow: 0, ask: 1
 
 function errorOf(err: unknown): ApiError {
   if (err instanceof SelectorError) return { code: 'unknown_host', message: err.message };
+  if (err instanceof HostConnectionError) return err.toApiError();
   if (err instanceof TransportUnavailableError) return { code: 'unavailable', message: err.message };
   return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }

@@ -3,13 +3,11 @@
 //   pruning a 200-turn conversation into a small window                              target < 50 ms
 //   20 concurrent streamed chats through the built HTTP server and the scripted
 //   OpenAI-compatible server: every token and event arrives                           target: 0 lost
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { percentile, printTable, root, writeResults } from './lib.mjs';
+import { percentile, printTable, root, startBinServer, writeResults } from './lib.mjs';
 
 async function load(path) {
   const { runnerImport } = await import('vite');
@@ -72,23 +70,8 @@ export async function run() {
     // 20 concurrent streamed chats through the real built server.
     llm.setScenario([{ respond: { text: 'word '.repeat(200).trim(), chunkSize: 5, chunkDelayMs: 2 } }]);
     const serverHome = mkdtempSync(join(tmpdir(), 'fm-bench-sse-'));
-    const child = spawn(join(root, 'bin', 'fleetmind'), ['serve', '--port', '0'], {
-      env: { ...process.env, FLEETMIND_HOME: serverHome, OPENAI_BASE_URL: llm.baseURL, FLEETMIND_MODEL: 'gpt-4o-mini', OPENAI_API_KEY: '' },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const { child, url } = await startBinServer({ FLEETMIND_HOME: serverHome, OPENAI_BASE_URL: llm.baseURL, FLEETMIND_MODEL: 'gpt-4o-mini', OPENAI_API_KEY: '' });
     try {
-      const url = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('server did not start')), 20_000);
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          try {
-            const msg = JSON.parse(line);
-            if (msg.event === 'listening') {
-              clearTimeout(timer);
-              resolve(msg.url);
-            }
-          } catch {}
-        });
-      });
       const t = performance.now();
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => sseChat(url, `stream ${i}`)));
       const wall = performance.now() - t;

@@ -2,13 +2,11 @@
 //   cold start: spawn `fleetmind serve` → first 200 from /api/health   (target < 1 s)
 //   offline "Show server status" latency over HTTP, p50                (target < 150 ms)
 //   RSS of the idle server after start and after the chat load         (target < 120 MB)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
-import { percentile, printTable, root, writeResults } from './lib.mjs';
+import { percentile, printTable, startBinServer, writeResults } from './lib.mjs';
 
 const COLD_RUNS = 5;
 const CHAT_RUNS = 40;
@@ -20,23 +18,7 @@ function rssMb(pid) {
 
 async function startServer(dataDir) {
   const started = performance.now();
-  // Run the bin as a user would, so its shebang's Node flags apply.
-  const child = spawn(join(root, 'bin', 'fleetmind'), ['serve', '--port', '0'], {
-    env: { ...process.env, FLEETMIND_HOME: dataDir },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start in 20 s')), 20_000);
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const msg = JSON.parse(line);
-        if (msg.event === 'listening') {
-          clearTimeout(timer);
-          resolve(msg.url);
-        }
-      } catch {}
-    });
-  });
+  const { child, url } = await startBinServer({ FLEETMIND_HOME: dataDir });
   // Cold start ends at the first successful health check, as a client would see it.
   for (;;) {
     const res = await fetch(`${url}/api/health`).catch(() => null);

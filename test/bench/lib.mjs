@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +28,23 @@ export function writeResults(name, data) {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify({ name, at: new Date().toISOString(), ...data }, null, 2)}\n`);
   process.stdout.write(`results: ${file}\n`);
+}
+
+/** Starts the built server as a user would (the bin, so its Node flags apply) and resolves with its URL. */
+export async function startBinServer(env) {
+  const child = spawn(join(root, 'bin', 'fleetmind'), ['serve', '--port', '0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start in 20 s')), 20_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line);
+        if (msg.event === 'listening') {
+          clearTimeout(timer);
+          resolve(msg.url);
+        }
+      } catch {}
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { child, url };
 }

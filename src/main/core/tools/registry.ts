@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ApiError, ExecResultLine, Host, PendingApproval, ToolCallRecord } from '../../../shared/protocol';
 import { fanOut, HostConnectionError, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
 import type { PolicyVerdict, SafetyGate } from '../safety';
+import type { NewApproval } from '../store';
 import type { HostTool, ToolDefinition, ToolKind, ToolOutput } from './tool';
 
 export interface ToolSchema {
@@ -44,16 +45,7 @@ export class ToolRegistry {
 
 /** Where `ask` decisions go: the approval queue (store) creates a pending approval. */
 export interface ApprovalRequester {
-  request(input: {
-    conversationId: string | null;
-    command: string;
-    hosts: string[];
-    category: string;
-    reasons: string[];
-    purpose: string | null;
-    requester: string;
-    policyVersion: string;
-  }): PendingApproval;
+  request(input: Omit<NewApproval, 'ttlMs'>): PendingApproval;
 }
 
 export interface ToolCallOptions {

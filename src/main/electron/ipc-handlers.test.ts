@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { invokeChannels, type ChatEvent, type ChatRequest, type ChatResponse, type Health } from '../../shared/protocol';
 import { ChatError } from '../core/agent';
+import { ProviderSettingsError } from '../core/llm';
 import type { ChatOptions, CoreFacade } from '../core/services';
 import { registerIpcHandlers } from './ipc-handlers';
 import type { IpcResult } from './ipc-result';
@@ -67,12 +68,27 @@ function call(channel: string, request: unknown, sender = fakeSender(), frame?: 
 }
 
 let chat: (request: ChatRequest, options?: ChatOptions) => Promise<ChatResponse>;
+let providers: { list: ReturnType<typeof vi.fn>; add: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
+let testProvider: ReturnType<typeof vi.fn>;
+let usageReport: ReturnType<typeof vi.fn>;
 let logger: { error: ReturnType<typeof vi.fn>; warn: ReturnType<typeof vi.fn> };
 let unregister: () => void;
 
 beforeEach(() => {
   unregister?.();
   chat = async () => response;
+  providers = {
+    list: vi.fn(async () => [{ name: 'local', baseURL: 'http://127.0.0.1:11434/v1', local: true, origin: 'env', key: { source: 'none', masked: null, warning: null } }]),
+    add: vi.fn(async () => undefined),
+    remove: vi.fn(async () => undefined),
+  };
+  testProvider = vi.fn(async () => ({ ok: true, models: ['llama3'], latencyMs: 12 }));
+  usageReport = vi.fn((by: string) => ({
+    by,
+    rows: [{ key: '2026-01-01', calls: 2, promptTokens: 10, completionTokens: 5, cachedTokens: 0, costUsd: 0.001 }],
+    totals: { calls: 2, promptTokens: 10, completionTokens: 5, cachedTokens: 0, costUsd: 0.001 },
+    budget: { state: 'ok', dailySpentUsd: 0, monthlySpentUsd: 0, dailyLimitUsd: null, monthlyLimitUsd: null, message: null },
+  }));
   logger = { error: vi.fn(), warn: vi.fn() };
   // Only what the IPC handlers use; the rest of the facade is not reachable over IPC.
   const core = {
@@ -82,7 +98,12 @@ beforeEach(() => {
     getConversation: () => null,
     cancel: () => false,
     close: async () => undefined,
-  } satisfies Partial<CoreFacade> as unknown as CoreFacade;
+    providers: providers as unknown as CoreFacade['providers'],
+    testProvider: testProvider as unknown as CoreFacade['testProvider'],
+    usageReport: usageReport as unknown as CoreFacade['usageReport'],
+    // Not in the facade: the composed Core's inventory, which the approval dialog reads tags from.
+    inventory: { list: () => [{ name: 'web-1', address: '10.0.0.1', port: 22, user: null, identityFile: null, tags: ['web'], jump: null, privacy: 'default', transport: 'ssh' }] },
+  } satisfies Partial<CoreFacade> & { inventory: unknown } as unknown as CoreFacade;
   unregister = registerIpcHandlers(core, new RendererOrigin(RENDERER_INDEX, null), logger as unknown as Logger);
 });
 
@@ -159,5 +180,31 @@ describe('Electron IPC handlers', () => {
     sender.fire('destroyed');
     await expect(pending).resolves.toMatchObject({ ok: false, error: { code: 'cancelled' } });
     expect(seen?.aborted).toBe(true);
+  });
+
+  it('list, add, test and remove providers; the API key goes to the core and never comes back', async () => {
+    await expect(call('fleetmind:providers.list', {})).resolves.toMatchObject({ ok: true, value: { providers: [{ name: 'local', origin: 'env' }] } });
+    const added = await call('fleetmind:providers.add', { name: 'vllm', baseURL: 'http://127.0.0.1:8001/v1', apiKey: 'sk-secret-123456' });
+    expect(added).toEqual({ ok: true, value: { added: 'vllm', restartRequired: true } });
+    expect(providers.add).toHaveBeenCalledWith({ name: 'vllm', baseURL: 'http://127.0.0.1:8001/v1' }, 'sk-secret-123456');
+    expect(JSON.stringify(added)).not.toContain('sk-secret');
+    await expect(call('fleetmind:providers.add', { name: 'Bad Name' })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+
+    await expect(call('fleetmind:providers.test', { name: 'local' })).resolves.toEqual({ ok: true, value: { ok: true, models: ['llama3'], latencyMs: 12 } });
+    testProvider.mockResolvedValueOnce({ ok: false, error: { code: 'unavailable', message: 'connection refused' } });
+    await expect(call('fleetmind:providers.test', { name: 'local' })).resolves.toEqual({ ok: false, error: { code: 'unavailable', message: 'connection refused' } });
+
+    providers.remove.mockRejectedValueOnce(new ProviderSettingsError('not_found', 'no provider "nope" was added here'));
+    await expect(call('fleetmind:providers.remove', { name: 'nope' })).resolves.toEqual({ ok: false, error: { code: 'not_found', message: 'no provider "nope" was added here' } });
+    await expect(call('fleetmind:providers.remove', { name: 'vllm' })).resolves.toEqual({ ok: true, value: { removed: 'vllm' } });
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('report usage (by day unless asked) and list the inventory', async () => {
+    await expect(call('fleetmind:usage.report', {})).resolves.toMatchObject({ ok: true, value: { by: 'day', totals: { calls: 2 } } });
+    await call('fleetmind:usage.report', { by: 'model', since: '2026-01-01' });
+    expect(usageReport).toHaveBeenLastCalledWith('model', '2026-01-01');
+    await expect(call('fleetmind:usage.report', { since: 'yesterday' })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    await expect(call('fleetmind:hosts.list', {})).resolves.toMatchObject({ ok: true, value: { hosts: [{ name: 'web-1', tags: ['web'] }] } });
   });
 });

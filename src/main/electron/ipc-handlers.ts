@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import {
   invokeChannels,
   type ApiError,
+  type Host,
   type EventChannel,
   type EventPayload,
   type InvokeChannel,
@@ -10,6 +11,7 @@ import {
   type InvokeResponse,
 } from '../../shared/protocol';
 import { ApprovalError, ChatError } from '../core/agent';
+import { ProviderSettingsError } from '../core/llm';
 import type { CoreFacade } from '../core/services';
 import type { IpcResult } from './ipc-result';
 import type { RendererOrigin } from './security';
@@ -31,6 +33,7 @@ function send<C extends EventChannel>(contents: WebContents, channel: C, payload
 /** Turns whatever a core call threw into the protocol's error; unexpected ones are logged, not passed on verbatim. */
 function toApiError(err: unknown, channel: string, logger: Logger): ApiError {
   if (err instanceof IpcFailure || err instanceof ChatError || err instanceof ApprovalError) return err.error;
+  if (err instanceof ProviderSettingsError) return { code: err.code, message: err.message };
   logger.error({ err, channel }, 'IPC handler failed');
   return { code: 'internal', message: `${channel} failed: ${err instanceof Error ? err.message : String(err)}` };
 }
@@ -41,6 +44,8 @@ function toApiError(err: unknown, channel: string, logger: Logger): ApiError {
  * call, and answers are IpcResult values so typed errors survive the trip.
  */
 export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, logger: Logger): () => void {
+  // The facade has no inventory listing yet; the composed Core carries one (as the HTTP server's fleet routes rely on too).
+  const inventory = (core as { inventory?: { list(): Host[] } }).inventory;
   // A closed window abandons its turns; the core stops working on them.
   const turns = new Map<number, Set<AbortController>>();
   const signalFor = (contents: WebContents): { signal: AbortSignal; release: () => void } => {
@@ -73,6 +78,25 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
       if (!detail) throw new IpcFailure({ code: 'not_found', message: `no conversation with id ${id}` });
       return detail;
     },
+    'fleetmind:hosts.list': () => {
+      if (!inventory) throw new IpcFailure({ code: 'unavailable', message: 'this core has no inventory' });
+      return { hosts: inventory.list() };
+    },
+    'fleetmind:providers.list': async () => ({ providers: await core.providers.list() }),
+    'fleetmind:providers.add': async ({ apiKey, ...provider }) => {
+      await core.providers.add(provider, apiKey ?? null);
+      return { added: provider.name, restartRequired: true };
+    },
+    'fleetmind:providers.remove': async ({ name }) => {
+      await core.providers.remove(name);
+      return { removed: name };
+    },
+    'fleetmind:providers.test': async ({ name }) => {
+      const result = await core.testProvider(name);
+      if (!result.ok) throw new IpcFailure(result.error);
+      return result;
+    },
+    'fleetmind:usage.report': ({ by, since }) => core.usageReport(by ?? 'day', since),
   };
 
   const channels = Object.keys(invokeChannels) as InvokeChannel[];

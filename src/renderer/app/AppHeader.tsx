@@ -1,18 +1,55 @@
+import type { ReactNode } from 'react';
 import type { Health } from '../../shared/protocol';
 import { EngineBadge } from './components/EngineBadge';
+import { ROUTE_HREF, type Route } from './route';
 
 export type Connection = 'connecting' | 'online' | 'offline';
 
 const CONNECTION_TEXT: Record<Connection, string> = { connecting: 'connecting…', online: 'connected', offline: 'disconnected' };
 
-export function AppHeader({ health, connection, via }: { health: Health | null; connection: Connection; via: 'ipc' | 'http' }) {
+const PAGES: { route: Route; label: string }[] = [
+  { route: 'chat', label: 'Chat' },
+  { route: 'usage', label: 'Usage' },
+  { route: 'settings', label: 'Settings' },
+];
+
+export interface AppHeaderProps {
+  health: Health | null;
+  connection: Connection;
+  via: 'ipc' | 'http';
+  /** Operator sessions get the page tabs; a guest only chats. */
+  route: Route | null;
+  /** Marks the Usage tab when spend is near or over a budget. */
+  budgetAlert?: 'warning' | 'exceeded' | null;
+  /** Feature badges (pending approvals), shown before the status. */
+  actions?: ReactNode;
+}
+
+export function AppHeader({ health, connection, via, route, budgetAlert = null, actions }: AppHeaderProps) {
   return (
     <header className="app-header">
-      <div className="brand">
-        <span className="brand-mark" aria-hidden="true" />
-        <span className="brand-name">Fleetmind</span>
+      <div className="header-start">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          <span className="brand-name">Fleetmind</span>
+        </div>
+        {route && (
+          <nav className="header-nav" aria-label="Pages">
+            {PAGES.map((page) => (
+              <a key={page.route} href={ROUTE_HREF[page.route]} className="header-tab" aria-current={route === page.route ? 'page' : undefined}>
+                {page.label}
+                {page.route === 'usage' && budgetAlert && (
+                  <span className={`tab-dot tab-dot-${budgetAlert}`} title={budgetAlert === 'exceeded' ? 'Budget exceeded' : 'Budget warning'}>
+                    <span className="sr-only">{budgetAlert === 'exceeded' ? ' (budget exceeded)' : ' (budget warning)'}</span>
+                  </span>
+                )}
+              </a>
+            ))}
+          </nav>
+        )}
       </div>
       <div className="header-status">
+        {actions}
         {health && (
           <span className="header-host" title={`Data: ${health.dataDir}`}>
             <span className="muted">host</span> <strong>{health.hostname}</strong>

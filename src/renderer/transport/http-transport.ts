@@ -1,12 +1,25 @@
 import { z } from 'zod';
 import {
+  AddProviderResponseSchema,
+  ApprovalDecisionResponseSchema,
+  ApprovalListSchema,
   ChatEventSchema,
   ChatResponseSchema,
   ConversationDetailSchema,
   ConversationListSchema,
   ErrorResponseSchema,
   HealthSchema,
+  HostListSchema,
+  ProviderListSchema,
+  ProviderTestResultSchema,
+  RemoveProviderResponseSchema,
+  UsageReportSchema,
+  type AddProviderRequest,
+  type AddProviderResponse,
   type ApiError,
+  type ApprovalDecisionRequest,
+  type ApprovalDecisionResponse,
+  type ApprovalList,
   type ChatEvent,
   type ChatRequest,
   type ChatResponse,
@@ -14,11 +27,36 @@ import {
   type ConversationList,
   type ErrorCode,
   type Health,
+  type HostList,
+  type ProviderList,
+  type ProviderTestResult,
+  type RemoveProviderResponse,
+  type UsageQuery,
+  type UsageReport,
 } from '../../shared/protocol';
 import { SseParser } from './sse';
 import { TransportError, type Session, type Transport } from './transport';
 
 const SessionSchema = z.object({ operator: z.boolean() });
+
+/** Reconnect delays for a conversation's event stream: quick at first, then patient. */
+const RESUBSCRIBE_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
 
 /** Event names we know; a newer server may add others, which this UI skips rather than fails on. */
 const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(ChatEventSchema.options.map((option) => option.shape.type.value));
@@ -59,30 +97,14 @@ export class HttpTransport implements Transport {
     }
     if (!response.body) throw new TransportError({ code: 'internal', message: 'the chat response has no body' });
 
-    let final: ChatResponse | null = null;
-    let failure: ApiError | null = null;
-    const parser = new SseParser();
-    const decoder = new TextDecoder();
-    const reader = response.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
-        const messages = parser.push(text);
-        if (done) messages.push(...parser.end());
-        for (const message of messages) {
-          if (!KNOWN_EVENT_TYPES.has(message.event)) continue;
-          const event = this.parseEvent(message.data);
-          onEvent(event);
-          if (event.type === 'done') final = event.response;
-          if (event.type === 'error') failure = event.error;
-        }
-        if (done) break;
-      }
-    } catch (err) {
-      await reader.cancel().catch(() => undefined);
-      throw this.wrapFetchError(err);
-    }
+    // Assigned in the callback, so typed wide here: control flow analysis cannot see into it.
+    let final = null as ChatResponse | null;
+    let failure = null as ApiError | null;
+    await this.readEvents(response, (event) => {
+      onEvent(event);
+      if (event.type === 'done') final = event.response;
+      if (event.type === 'error') failure = event.error;
+    });
     if (failure) throw new TransportError(failure);
     if (final) return final;
     throw new TransportError({ code: 'unavailable', message: 'the server closed the stream before the answer was complete' });
@@ -102,6 +124,110 @@ export class HttpTransport implements Transport {
 
   async getConversation(id: string): Promise<ConversationDetail> {
     return this.parse(await this.send(`/api/conversations/${encodeURIComponent(id)}`), ConversationDetailSchema);
+  }
+
+  async cancelTurn(conversationId: string): Promise<{ cancelled: boolean }> {
+    const response = await this.send(`/api/conversations/${encodeURIComponent(conversationId)}/cancel`, { method: 'POST', headers: JSON_HEADERS, body: '{}' });
+    return this.parse(response, z.object({ cancelled: z.boolean() }));
+  }
+
+  subscribeConversation(conversationId: string, onEvent: (event: ChatEvent) => void): () => void {
+    const controller = new AbortController();
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/events`;
+    const follow = async () => {
+      let failures = 0;
+      while (!controller.signal.aborted) {
+        try {
+          const response = await this.send(path, { headers: { Accept: 'text/event-stream' }, signal: controller.signal });
+          failures = 0;
+          await this.readEvents(response, onEvent, { skipInvalid: true });
+        } catch (err) {
+          if (controller.signal.aborted) return;
+          // The conversation does not exist (another data dir, deleted): nothing will ever arrive.
+          if (err instanceof TransportError && err.code === 'not_found') return;
+          console.warn(`conversation events for ${conversationId} interrupted; reconnecting`, err);
+        }
+        // The server restarting or a proxy timing out ends the stream: follow it again.
+        await sleep(RESUBSCRIBE_DELAYS_MS[Math.min(failures, RESUBSCRIBE_DELAYS_MS.length - 1)]!, controller.signal);
+        failures++;
+      }
+    };
+    void follow();
+    return () => controller.abort();
+  }
+
+  async listApprovals(): Promise<ApprovalList> {
+    return this.parse(await this.send('/api/approvals'), ApprovalListSchema);
+  }
+
+  async decideApproval(id: string, decision: ApprovalDecisionRequest): Promise<ApprovalDecisionResponse> {
+    const response = await this.send(`/api/approvals/${encodeURIComponent(id)}`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(decision) });
+    return this.parse(response, ApprovalDecisionResponseSchema);
+  }
+
+  async listHosts(): Promise<HostList> {
+    return this.parse(await this.send('/api/hosts'), HostListSchema);
+  }
+
+  async listProviders(): Promise<ProviderList> {
+    return this.parse(await this.send('/api/providers'), ProviderListSchema);
+  }
+
+  async addProvider(request: AddProviderRequest): Promise<AddProviderResponse> {
+    const response = await this.send('/api/providers', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) });
+    return this.parse(response, AddProviderResponseSchema);
+  }
+
+  async removeProvider(name: string): Promise<RemoveProviderResponse> {
+    return this.parse(await this.send(`/api/providers/${encodeURIComponent(name)}`, { method: 'DELETE' }), RemoveProviderResponseSchema);
+  }
+
+  async testProvider(name: string): Promise<ProviderTestResult> {
+    const response = await this.send(`/api/providers/${encodeURIComponent(name)}/test`, { method: 'POST', headers: JSON_HEADERS, body: '{}' });
+    return this.parse(response, ProviderTestResultSchema);
+  }
+
+  async usageReport(query: UsageQuery): Promise<UsageReport> {
+    const params = new URLSearchParams();
+    if (query.by) params.set('by', query.by);
+    if (query.since) params.set('since', query.since);
+    const search = params.toString();
+    return this.parse(await this.send(`/api/usage${search ? `?${search}` : ''}`), UsageReportSchema);
+  }
+
+  /**
+   * Reads a Server-Sent Events body to its end, handing each known, valid event over.
+   * The chat stream fails on an invalid event; a long-lived subscription skips it.
+   */
+  private async readEvents(response: Response, onEvent: (event: ChatEvent) => void, options: { skipInvalid?: boolean } = {}): Promise<void> {
+    if (!response.body) throw new TransportError({ code: 'internal', message: 'the event stream has no body' });
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    const reader = response.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
+        const messages = parser.push(text);
+        if (done) messages.push(...parser.end());
+        for (const message of messages) {
+          if (!KNOWN_EVENT_TYPES.has(message.event)) continue;
+          let event: ChatEvent;
+          try {
+            event = this.parseEvent(message.data);
+          } catch (err) {
+            if (!options.skipInvalid) throw err;
+            console.warn('skipped an invalid conversation event', err);
+            continue;
+          }
+          onEvent(event);
+        }
+        if (done) break;
+      }
+    } catch (err) {
+      await reader.cancel().catch(() => undefined);
+      throw this.wrapFetchError(err);
+    }
   }
 
   private parseEvent(data: string): ChatEvent {

@@ -1,5 +1,10 @@
 import {
   ApiErrorSchema,
+  type AddProviderRequest,
+  type AddProviderResponse,
+  type ApprovalDecisionRequest,
+  type ApprovalDecisionResponse,
+  type ApprovalList,
   type ChatEvent,
   type ChatRequest,
   type ChatResponse,
@@ -7,6 +12,12 @@ import {
   type ConversationList,
   type FleetmindBridge,
   type Health,
+  type HostList,
+  type ProviderList,
+  type ProviderTestResult,
+  type RemoveProviderResponse,
+  type UsageQuery,
+  type UsageReport,
 } from '../../shared/protocol';
 import { toApiError, TransportError, type Session, type Transport } from './transport';
 
@@ -77,6 +88,49 @@ export class IpcTransport implements Transport {
 
   getConversation(id: string): Promise<ConversationDetail> {
     return this.call(() => this.bridge.invoke('fleetmind:conversations.get', { id }));
+  }
+
+  cancelTurn(conversationId: string): Promise<{ cancelled: boolean }> {
+    return this.call(() => this.bridge.invoke('fleetmind:chat.cancel', { conversationId }));
+  }
+
+  subscribeConversation(conversationId: string, onEvent: (event: ChatEvent) => void): () => void {
+    // Main forwards every conversation's events to the window (validated by the preload); keep this one's.
+    return this.bridge.on('fleetmind:conversation.event', (event) => {
+      if (event.conversationId === conversationId) onEvent(event);
+    });
+  }
+
+  listApprovals(): Promise<ApprovalList> {
+    return this.call(() => this.bridge.invoke('fleetmind:approvals.list', {}));
+  }
+
+  decideApproval(id: string, decision: ApprovalDecisionRequest): Promise<ApprovalDecisionResponse> {
+    return this.call(() => this.bridge.invoke('fleetmind:approvals.decide', { id, ...decision }));
+  }
+
+  listHosts(): Promise<HostList> {
+    return this.call(() => this.bridge.invoke('fleetmind:hosts.list', {}));
+  }
+
+  listProviders(): Promise<ProviderList> {
+    return this.call(() => this.bridge.invoke('fleetmind:providers.list', {}));
+  }
+
+  addProvider(request: AddProviderRequest): Promise<AddProviderResponse> {
+    return this.call(() => this.bridge.invoke('fleetmind:providers.add', request));
+  }
+
+  removeProvider(name: string): Promise<RemoveProviderResponse> {
+    return this.call(() => this.bridge.invoke('fleetmind:providers.remove', { name }));
+  }
+
+  testProvider(name: string): Promise<ProviderTestResult> {
+    return this.call(() => this.bridge.invoke('fleetmind:providers.test', { name }));
+  }
+
+  usageReport(query: UsageQuery): Promise<UsageReport> {
+    return this.call(() => this.bridge.invoke('fleetmind:usage.report', query));
   }
 
   private async call<T>(invoke: () => Promise<T>): Promise<T> {

@@ -1,5 +1,10 @@
 import type {
+  AddProviderRequest,
+  AddProviderResponse,
   ApiError,
+  ApprovalDecisionRequest,
+  ApprovalDecisionResponse,
+  ApprovalList,
   ChatEvent,
   ChatRequest,
   ChatResponse,
@@ -7,11 +12,17 @@ import type {
   ConversationList,
   ErrorCode,
   Health,
+  HostList,
+  ProviderList,
+  ProviderTestResult,
+  RemoveProviderResponse,
+  UsageQuery,
+  UsageReport,
 } from '../../shared/protocol';
 
 /** What this window may do beyond chatting: the browser learns it from /api/session. */
 export interface Session {
-  /** Operators can list past conversations (and, later, approve and change settings). */
+  /** Operators can list past conversations, decide approvals, change settings and read usage. */
   operator: boolean;
 }
 
@@ -31,6 +42,25 @@ export interface Transport {
   session(): Promise<Session>;
   listConversations(): Promise<ConversationList>;
   getConversation(id: string): Promise<ConversationDetail>;
+  /** Stops whatever turn is running in a conversation, including one the agent started by itself. */
+  cancelTurn(conversationId: string): Promise<{ cancelled: boolean }>;
+  /**
+   * Live events of one conversation, including turns nobody's request started (the agent
+   * continuing after an approval). Events of this window's own turns arrive here too.
+   * Reconnects by itself; returns the unsubscribe function.
+   */
+  subscribeConversation(conversationId: string, onEvent: (event: ChatEvent) => void): () => void;
+
+  listApprovals(): Promise<ApprovalList>;
+  decideApproval(id: string, decision: ApprovalDecisionRequest): Promise<ApprovalDecisionResponse>;
+  listHosts(): Promise<HostList>;
+
+  listProviders(): Promise<ProviderList>;
+  addProvider(request: AddProviderRequest): Promise<AddProviderResponse>;
+  removeProvider(name: string): Promise<RemoveProviderResponse>;
+  /** Resolves with the models the endpoint lists; rejects with the typed error when it cannot be reached. */
+  testProvider(name: string): Promise<ProviderTestResult>;
+  usageReport(query: UsageQuery): Promise<UsageReport>;
 }
 
 /** Every failure a Transport reports carries the protocol's typed error. */

@@ -4,4 +4,5 @@ export * from './conversations';
 export * from './health';
 export * from './hosts';
 export * from './approvals';
+export * from './settings';
 export * from './ipc';

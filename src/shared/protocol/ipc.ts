@@ -3,6 +3,17 @@ import { ChatEventSchema, ChatRequestSchema, ChatResponseSchema } from './chat';
 import { ConversationDetailSchema, ConversationListSchema } from './conversations';
 import { HealthSchema } from './health';
 import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema } from './approvals';
+import { HostListSchema } from './hosts';
+import {
+  AddProviderRequestSchema,
+  AddProviderResponseSchema,
+  ProviderListSchema,
+  ProviderNameSchema,
+  ProviderTestResultSchema,
+  RemoveProviderResponseSchema,
+  UsageQuerySchema,
+  UsageReportSchema,
+} from './settings';
 
 /**
  * The one list of request/response channels shared by Electron IPC (preload, main) and
@@ -27,6 +38,13 @@ export const invokeChannels = {
     request: z.object({ id: z.string().min(1) }).strict(),
     response: ConversationDetailSchema,
   },
+  /** The inventory: the approval dialog offers "remember for tag" only for a tag every host shares. */
+  'fleetmind:hosts.list': { request: z.object({}).strict(), response: HostListSchema },
+  'fleetmind:providers.list': { request: z.object({}).strict(), response: ProviderListSchema },
+  'fleetmind:providers.add': { request: AddProviderRequestSchema, response: AddProviderResponseSchema },
+  'fleetmind:providers.remove': { request: z.object({ name: ProviderNameSchema }).strict(), response: RemoveProviderResponseSchema },
+  'fleetmind:providers.test': { request: z.object({ name: ProviderNameSchema }).strict(), response: ProviderTestResultSchema },
+  'fleetmind:usage.report': { request: UsageQuerySchema, response: UsageReportSchema },
 } as const;
 export type InvokeChannel = keyof typeof invokeChannels;
 export type InvokeRequest<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['request']>;

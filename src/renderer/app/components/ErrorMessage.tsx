@@ -12,12 +12,15 @@ const HEADINGS: Partial<Record<ApiError['code'], string>> = {
   internal: 'Something went wrong',
 };
 
-/** One way to show every typed error: a readable heading, the server's message, the code for bug reports. */
-export function ErrorMessage({ error, onDismiss }: { error: ApiError; onDismiss?: () => void }) {
+/**
+ * One way to show every typed error: a readable heading, the server's message, the code
+ * for bug reports. `title` replaces the heading when the action that failed says more.
+ */
+export function ErrorMessage({ error, onDismiss, title }: { error: ApiError; onDismiss?: () => void; title?: string }) {
   return (
     <div className="error" role="alert">
       <div className="error-body">
-        <strong className="error-title">{HEADINGS[error.code] ?? 'Error'}</strong>
+        <strong className="error-title">{title ?? HEADINGS[error.code] ?? 'Error'}</strong>
         <span className="error-text">{error.message}</span>
         <code className="error-code">{error.code}</code>
       </div>

@@ -1,8 +1,9 @@
 import type { ApiError, Engine, PendingApproval, StoredMessage, ToolCallRecord } from '../../../shared/protocol';
 
-export type ToolCallStatus = 'running' | 'ok' | 'failed';
+/** `held`: the tool asked for the operator's approval instead of running (not a failure). */
+export type ToolCallStatus = 'running' | 'ok' | 'failed' | 'held';
 
-/** A tool call as the chat shows it: a card that starts running and ends ok or failed. */
+/** A tool call as the chat shows it: a card that starts running and ends ok, failed or held for approval. */
 export interface ToolCallView {
   id: string;
   tool: string;
@@ -28,6 +29,8 @@ export interface MessageView {
   approvals: PendingApproval[];
   status: MessageStatus;
   error: ApiError | null;
+  /** The agent wrote it without a new question: it continued after an approval was decided. */
+  continuation?: boolean;
 }
 
 export function toolCallFromRecord(record: ToolCallRecord): ToolCallView {
@@ -36,26 +39,44 @@ export function toolCallFromRecord(record: ToolCallRecord): ToolCallView {
     tool: record.tool,
     host: record.host,
     args: record.args,
-    status: record.ok ? 'ok' : 'failed',
+    status: record.ok ? 'ok' : record.error?.code === 'approval_required' ? 'held' : 'failed',
     durationMs: record.durationMs,
     summary: record.summary,
     error: record.error,
   };
 }
 
-/** Stored history as the chat shows it; system and tool rows are context for the model, not the reader. */
+/**
+ * Stored history as the chat shows it. System rows are context for the model; a tool row
+ * (an approval's outcome fed back to the agent) is not shown itself, but its tool calls
+ * (the approved command's run) head the reply the agent continued with.
+ */
 export function messagesFromHistory(stored: readonly StoredMessage[]): MessageView[] {
-  return stored
-    .filter((m): m is StoredMessage & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant')
-    .map((m) => ({
+  const views: MessageView[] = [];
+  let carried: ToolCallRecord[] = [];
+  let afterTool = false;
+  for (const m of stored) {
+    if (m.role === 'tool') {
+      carried = [...carried, ...m.toolCalls];
+      afterTool = true;
+      continue;
+    }
+    if (m.role !== 'user' && m.role !== 'assistant') continue;
+    const continuation = m.role === 'assistant' && afterTool;
+    views.push({
       key: m.id,
       role: m.role,
       text: m.content,
       engine: m.engine,
       model: null,
-      toolCalls: m.toolCalls.map(toolCallFromRecord),
+      toolCalls: (m.role === 'assistant' ? [...carried, ...m.toolCalls] : m.toolCalls).map(toolCallFromRecord),
       approvals: [],
       status: 'complete',
       error: null,
-    }));
+      ...(continuation ? { continuation } : {}),
+    });
+    if (m.role === 'assistant') carried = [];
+    afterTool = false;
+  }
+  return views;
 }

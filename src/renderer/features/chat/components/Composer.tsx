@@ -2,11 +2,16 @@ import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 
 import { MAX_MESSAGE_CHARS } from '../../../../shared/protocol';
 import { useChat } from '../context';
 
-/** The message box: Enter sends, Shift+Enter adds a line, Escape stops the answer in progress. */
+/**
+ * The message box: Enter sends, Shift+Enter adds a line, Escape stops the answer in
+ * progress (also one the agent is writing by itself after an approval was decided).
+ */
 export function Composer() {
   const send = useChat((s) => s.send);
   const stop = useChat((s) => s.stop);
   const sending = useChat((s) => s.sending);
+  const continuing = useChat((s) => s.continuing);
+  const busy = sending || continuing;
   const focusRequest = useChat((s) => s.composerFocusRequest);
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
@@ -24,7 +29,7 @@ export function Composer() {
     element.style.height = `${element.scrollHeight}px`;
   }, [text]);
 
-  const canSend = text.trim().length > 0 && !sending;
+  const canSend = text.trim().length > 0 && !busy;
   const submit = () => {
     if (!canSend) return;
     void send(text);
@@ -39,7 +44,7 @@ export function Composer() {
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();
-    } else if (event.key === 'Escape' && sending) {
+    } else if (event.key === 'Escape' && busy) {
       event.preventDefault();
       stop();
     }
@@ -63,7 +68,7 @@ export function Composer() {
           onChange={(event) => setText(event.target.value)}
           onKeyDown={onKeyDown}
         />
-        {sending ? (
+        {busy ? (
           <button type="button" className="button button-secondary" onClick={stop}>
             Stop
           </button>
@@ -74,7 +79,8 @@ export function Composer() {
         )}
       </div>
       <p id="composer-hint" className="composer-hint">
-        <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line{sending ? ' · Esc to stop' : ''}
+        {continuing && <span className="composer-status">Fleetmind is continuing after the approval decision · </span>}
+        <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line{busy ? ' · Esc to stop' : ''}
       </p>
     </form>
   );

@@ -14,10 +14,11 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
   const isUser = message.role === 'user';
   const streaming = message.status === 'streaming';
   return (
-    <article className={`message message-${message.role}`} data-role={message.role} data-status={message.status} aria-label={isUser ? 'Your message' : 'Fleetmind reply'}>
+    <article className={`message message-${message.role}`} data-role={message.role} data-status={message.status} data-continuation={message.continuation ? 'true' : undefined} aria-label={isUser ? 'Your message' : 'Fleetmind reply'}>
       <header className="message-meta">
         <span className="message-author">{isUser ? 'You' : 'Fleetmind'}</span>
         {message.engine && <EngineBadge engine={message.engine} model={message.model} />}
+        {message.continuation && <span className="message-continuation">continued after the approval decision</span>}
         {streaming && (
           <span className="message-progress">
             <Spinner size={12} /> {message.toolCalls.some((c) => c.status === 'running') ? 'running tools…' : 'working…'}

@@ -8,13 +8,14 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-const STATUS_TEXT = { running: 'running', ok: 'ok', failed: 'failed' } as const;
+const STATUS_TEXT = { running: 'running', ok: 'ok', failed: 'failed', held: 'held for approval' } as const;
+const STATUS_GLYPH = { ok: '✓', failed: '✕', held: '!' } as const;
 
 function StatusIcon({ status }: { status: ToolCallView['status'] }) {
   if (status === 'running') return <Spinner />;
   return (
     <span className={`status-icon status-${status}`} aria-hidden="true">
-      {status === 'ok' ? '✓' : '✕'}
+      {STATUS_GLYPH[status]}
     </span>
   );
 }
@@ -37,7 +38,7 @@ export function ToolCallCard({ call }: { call: ToolCallView }) {
         </span>
       </button>
       {call.summary && <p className="tool-summary">{call.summary}</p>}
-      {call.error && (
+      {call.error && call.status !== 'held' && (
         <p className="tool-error">
           <code>{call.error.code}</code> {call.error.message}
         </p>

@@ -1,0 +1,21 @@
+import { useSyncExternalStore } from 'react';
+
+/** The shell's pages. The hash keeps them bookmarkable and the back button working, with no router. */
+export type Route = 'chat' | 'usage' | 'settings';
+
+export const ROUTE_HREF: Record<Route, string> = { chat: '#/', usage: '#/usage', settings: '#/settings' };
+
+function parse(hash: string): Route {
+  if (hash === '#/usage') return 'usage';
+  if (hash === '#/settings') return 'settings';
+  return 'chat';
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('hashchange', onChange);
+  return () => window.removeEventListener('hashchange', onChange);
+}
+
+export function useRoute(): Route {
+  return useSyncExternalStore(subscribe, () => parse(window.location.hash));
+}

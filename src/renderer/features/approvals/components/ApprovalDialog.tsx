@@ -1,0 +1,406 @@
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
+import type { ApprovalDecisionRequest, ApprovalView } from '../../../../shared/protocol';
+import { ErrorMessage } from '../../../app/components/ErrorMessage';
+import { Modal } from '../../../app/components/Modal';
+import { Spinner } from '../../../app/components/Spinner';
+import { useApprovals } from '../context';
+import { CATEGORY_LABELS, DANGEROUS_CATEGORIES, formatCountdown, sharedTags } from '../format';
+import { DecisionOutcome } from './DecisionOutcome';
+
+/**
+ * Keys pressed within this time after a request appears are ignored: the operator may
+ * still be pressing Enter from sending the message that caused it.
+ */
+const ARMING_DELAY_MS = 400;
+const SHORTCUT_KEYS = new Set(['a', 'r', 't', 'd', 'enter', 'arrowleft', 'arrowright']);
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), intervalMs);
+    return () => window.clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+/** Requesters are recorded as `agent:<conversation>`, `cli`, `api`...; the conversation is implied here. */
+function describeRequester(requester: string): string {
+  return requester.startsWith('agent:') ? 'the agent' : requester;
+}
+
+function isControl(target: EventTarget): boolean {
+  return target instanceof HTMLElement && target.closest('button, a, input, textarea, select') !== null;
+}
+
+/** The approval dialog: opens by itself for new requests, or from the header badge. */
+export function ApprovalDialog() {
+  const open = useApprovals((s) => s.open);
+  return open ? <OpenApprovalDialog /> : null;
+}
+
+function OpenApprovalDialog() {
+  const pending = useApprovals((s) => s.pending);
+  const currentId = useApprovals((s) => s.currentId);
+  const outcome = useApprovals((s) => s.outcome);
+  const close = useApprovals((s) => s.close);
+  const dismissOutcome = useApprovals((s) => s.dismissOutcome);
+  const error = useApprovals((s) => s.error);
+  const titleId = useId();
+  const descriptionId = useId();
+  const current = pending.find((a) => a.id === currentId) ?? null;
+  const [denying, setDenying] = useState(false);
+  // The review registers its shortcuts here: keys reach the dialog element wherever focus is inside it.
+  const shortcuts = useRef<((event: KeyboardEvent<HTMLDivElement>) => void) | null>(null);
+
+  useEffect(() => setDenying(false), [currentId]);
+
+  const onEscape = () => {
+    if (denying) setDenying(false);
+    else if (outcome) dismissOutcome();
+    else close();
+  };
+
+  return (
+    <Modal labelledBy={titleId} describedBy={descriptionId} className="approval-dialog" onEscape={onEscape} onKeyDown={(event) => shortcuts.current?.(event)}>
+      {outcome ? (
+        <DecisionOutcome outcome={outcome} titleId={titleId} descriptionId={descriptionId} />
+      ) : current ? (
+        <ApprovalReview
+          key={current.id}
+          approval={current}
+          titleId={titleId}
+          descriptionId={descriptionId}
+          denying={denying}
+          setDenying={setDenying}
+          shortcuts={shortcuts}
+        />
+      ) : (
+        <div className="approval-empty">
+          <h2 id={titleId} className="approval-title">
+            Approvals
+          </h2>
+          <p id={descriptionId} className="muted">
+            Nothing is waiting for a decision.
+          </p>
+          {error && <ErrorMessage error={error} title="The decision did not go through" />}
+          <div className="approval-actions">
+            <button type="button" className="button button-secondary" onClick={close}>
+              Close
+            </button>
+          </div>
+        </div>
+      )}
+    </Modal>
+  );
+}
+
+interface ReviewProps {
+  approval: ApprovalView;
+  titleId: string;
+  descriptionId: string;
+  denying: boolean;
+  setDenying: (denying: boolean) => void;
+  shortcuts: RefObject<((event: KeyboardEvent<HTMLDivElement>) => void) | null>;
+}
+
+function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying, shortcuts }: ReviewProps) {
+  const pending = useApprovals((s) => s.pending);
+  const hostTags = useApprovals((s) => s.hostTags);
+  const deciding = useApprovals((s) => s.deciding);
+  const error = useApprovals((s) => s.error);
+  const decide = useApprovals((s) => s.decide);
+  const step = useApprovals((s) => s.step);
+  const markExpired = useApprovals((s) => s.markExpired);
+  const dismissError = useApprovals((s) => s.dismissError);
+  const close = useApprovals((s) => s.close);
+  const showConversation = useApprovals((s) => s.showConversation);
+  const now = useNow(1000);
+  const [armedAt] = useState(() => performance.now() + ARMING_DELAY_MS);
+  const tags = sharedTags(approval.hosts, hostTags);
+  const [tag, setTag] = useState<string>(tags[0] ?? '');
+  const [reason, setReason] = useState('');
+  const reasonField = useRef<HTMLTextAreaElement>(null);
+
+  const remainingMs = Date.parse(approval.expiresAt) - now;
+  const expired = remainingMs <= 0;
+  const busy = deciding !== null;
+  const canDecide = !busy && !expired;
+  const index = pending.findIndex((a) => a.id === approval.id);
+  const dangerous = DANGEROUS_CATEGORIES.has(approval.category);
+  const selectedTag = tags.includes(tag) ? tag : (tags[0] ?? '');
+
+  useEffect(() => {
+    if (expired) markExpired(approval.id);
+  }, [expired, approval.id, markExpired]);
+
+  useEffect(() => {
+    if (denying) reasonField.current?.focus();
+  }, [denying]);
+
+  const send = (request: ApprovalDecisionRequest) => {
+    if (canDecide) void decide(approval.id, request);
+  };
+  const approveOnce = () => send({ decision: 'approve', remember: 'once' });
+  const approveForHosts = () => approval.rememberable && send({ decision: 'approve', remember: 'host' });
+  const approveForTag = () => approval.rememberable && selectedTag && send({ decision: 'approve', remember: 'tag', tag: selectedTag });
+  const deny = () => {
+    const text = reason.trim();
+    send(text ? { decision: 'deny', reason: text } : { decision: 'deny' });
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || denying) return;
+    const key = event.key.toLowerCase();
+    if (!SHORTCUT_KEYS.has(key)) return;
+    if (key === 'enter' && isControl(event.target)) return; // Enter on a button presses that button
+    if (event.target instanceof HTMLElement && event.target.closest('input, textarea, select')) return;
+    event.preventDefault();
+    if (event.repeat || performance.now() < armedAt) return;
+    if (key === 'arrowleft') step(-1);
+    else if (key === 'arrowright') step(1);
+    else if (key === 'a' || key === 'enter') approveOnce();
+    else if (key === 'r') approveForHosts();
+    else if (key === 't') approveForTag();
+    else if (key === 'd' && canDecide) setDenying(true);
+  };
+
+  useEffect(() => {
+    shortcuts.current = onKeyDown;
+    return () => {
+      shortcuts.current = null;
+    };
+  });
+
+  const onReasonKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      deny();
+    } else if (event.key === 'Escape') {
+      // Leaves the reason, not the dialog.
+      event.preventDefault();
+      event.stopPropagation();
+      setDenying(false);
+    }
+  };
+
+  const hostLabel = approval.hosts.length === 1 ? approval.hosts[0] : `these ${approval.hosts.length} hosts`;
+
+  return (
+    <div className="approval-review" data-approval-id={approval.id}>
+      <header className={`approval-dialog-header ${dangerous ? 'approval-dialog-header-danger' : ''}`}>
+        <div className="approval-dialog-heading">
+          <span className="approval-dialog-icon" aria-hidden="true">
+            !
+          </span>
+          <div>
+            <h2 id={titleId} className="approval-title">
+              Approval required
+            </h2>
+            <p id={descriptionId} className="approval-subtitle">
+              The agent wants to run a command on {approval.hosts.length === 1 ? '1 host' : `${approval.hosts.length} hosts`}. Nothing runs unless you approve.
+            </p>
+          </div>
+        </div>
+        <div className="approval-dialog-status">
+          {pending.length > 1 && (
+            <span className="approval-pager">
+              <button type="button" className="icon-button" onClick={() => step(-1)} aria-label="Previous request">
+                ‹
+              </button>
+              <span>
+                {index + 1} of {pending.length}
+              </span>
+              <button type="button" className="icon-button" onClick={() => step(1)} aria-label="Next request">
+                ›
+              </button>
+            </span>
+          )}
+          <span className={`approval-expiry ${expired ? 'approval-expiry-over' : remainingMs < 60_000 ? 'approval-expiry-soon' : ''}`} role="timer" aria-live="off">
+            {expired ? 'expired' : `expires in ${formatCountdown(remainingMs)}`}
+          </span>
+        </div>
+      </header>
+
+      <div className="approval-body">
+        {approval.rootHosts.length > 0 && (
+          <p className="approval-root" data-root-hosts={approval.rootHosts.join(',')}>
+            <strong>Runs as ROOT</strong> on {approval.rootHosts.join(', ')}
+          </p>
+        )}
+
+        <section className="approval-field">
+          <h3 className="approval-label">Command</h3>
+          <pre className="approval-dialog-command" aria-label="Command to run" tabIndex={0}>
+            <span className="approval-prompt" aria-hidden="true">
+              ${' '}
+            </span>
+            <code>{approval.command}</code>
+          </pre>
+          <p className="approval-hint">This exact text runs. To change it, ask the agent for a different command; a proposed command cannot be edited.</p>
+        </section>
+
+        <dl className="approval-facts">
+          <div className="approval-fact approval-fact-wide">
+            <dt>
+              Host{approval.hosts.length === 1 ? '' : `s (${approval.hosts.length})`}
+            </dt>
+            <dd>
+              <ul className="approval-hosts" aria-label="Hosts">
+                {approval.hosts.map((host) => (
+                  <li key={host} className={`host-chip ${approval.rootHosts.includes(host) ? 'host-chip-root' : ''}`}>
+                    {host}
+                    {approval.rootHosts.includes(host) && <span className="host-chip-flag">root</span>}
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </div>
+          <div className="approval-fact">
+            <dt>Category</dt>
+            <dd>
+              <span className={`category-badge ${dangerous ? 'category-danger' : ''}`} data-category={approval.category}>
+                {CATEGORY_LABELS[approval.category] ?? approval.category}
+              </span>
+            </dd>
+          </div>
+          <div className="approval-fact">
+            <dt>Requested</dt>
+            <dd className="muted">
+              {new Date(approval.requestedAt).toLocaleTimeString()} by {describeRequester(approval.requester)}
+              {approval.conversationId && (
+                <>
+                  {' · '}
+                  <button type="button" className="link-button" onClick={() => showConversation(approval.conversationId!)}>
+                    show conversation
+                  </button>
+                </>
+              )}
+            </dd>
+          </div>
+          <div className="approval-fact approval-fact-wide">
+            <dt>Agent’s stated purpose</dt>
+            <dd className={approval.purpose ? 'approval-purpose' : 'muted'}>{approval.purpose ? `“${approval.purpose}”` : 'The agent gave no purpose.'}</dd>
+          </div>
+          {approval.reasons.length > 0 && (
+            <div className="approval-fact approval-fact-wide">
+              <dt>Why it needs approval</dt>
+              <dd>
+                <ul className="approval-dialog-reasons">
+                  {approval.reasons.map((r) => (
+                    <li key={r}>{r}</li>
+                  ))}
+                </ul>
+              </dd>
+            </div>
+          )}
+        </dl>
+
+        {expired && (
+          <p className="approval-expired-note" role="alert">
+            This request expired; nothing ran. Ask the agent again if it is still needed.
+          </p>
+        )}
+        {error && <ErrorMessage error={error} onDismiss={dismissError} title="The decision did not go through" />}
+      </div>
+
+      {!denying &&
+        (approval.rememberable ? (
+          <div className="approval-remember" role="group" aria-label="Approve and remember">
+            <span className="approval-remember-label">Approve and remember this exact command</span>
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              onClick={approveForHosts}
+              disabled={!canDecide}
+              aria-keyshortcuts="R"
+              title={`Approve now; from now on this exact command runs without asking on ${hostLabel}`}
+            >
+              for {hostLabel} <kbd>R</kbd>
+            </button>
+            {tags.length > 0 && (
+              <span className="approval-tag">
+                {tags.length > 1 && (
+                  <select aria-label="Tag to remember for" value={selectedTag} onChange={(event) => setTag(event.target.value)} disabled={!canDecide}>
+                    {tags.map((t) => (
+                      <option key={t} value={t}>
+                        {t}
+                      </option>
+                    ))}
+                  </select>
+                )}
+                <button
+                  type="button"
+                  className="button button-secondary button-small"
+                  onClick={approveForTag}
+                  disabled={!canDecide}
+                  aria-keyshortcuts="T"
+                  title={`Approve now; from now on this exact command runs without asking on every host tagged ${selectedTag}`}
+                >
+                  for hosts tagged {selectedTag} <kbd>T</kbd>
+                </button>
+              </span>
+            )}
+          </div>
+        ) : (
+          <p className="approval-remember approval-remember-note muted">
+            “Approve and remember” is not offered for this command: commands run through sudo, a shell, an interpreter or env are approved one at a time.
+          </p>
+        ))}
+      {denying ? (
+        <form
+          className="approval-deny"
+          onSubmit={(event) => {
+            event.preventDefault();
+            deny();
+          }}
+        >
+          <label htmlFor={`${approval.id}-reason`} className="approval-label">
+            Reason for denying (sent to the agent)
+          </label>
+          <textarea
+            id={`${approval.id}-reason`}
+            ref={reasonField}
+            rows={2}
+            maxLength={1000}
+            value={reason}
+            placeholder="e.g. not during business hours; use the maintenance window"
+            onChange={(event) => setReason(event.target.value)}
+            onKeyDown={onReasonKeyDown}
+          />
+          <div className="approval-actions">
+            <span className="approval-keys muted">
+              <kbd>Enter</kbd> send · <kbd>Shift</kbd>+<kbd>Enter</kbd> new line · <kbd>Esc</kbd> back
+            </span>
+            <button type="button" className="button button-secondary" onClick={() => setDenying(false)} disabled={busy}>
+              Back
+            </button>
+            <button type="submit" className="button button-danger" disabled={!canDecide}>
+              {busy ? <Spinner /> : null} Deny
+            </button>
+          </div>
+        </form>
+      ) : (
+        <footer className="approval-actions">
+          {busy ? (
+            <span className="approval-progress" role="status">
+              <Spinner /> {deciding?.decision === 'approve' ? `Running on ${hostLabel}…` : 'Telling the agent…'}
+            </span>
+          ) : (
+            <span className="approval-keys muted">
+              <kbd>Esc</kbd> decide later{pending.length > 1 ? ' · ← → switch' : ''}
+            </span>
+          )}
+          <button type="button" className="button button-secondary" onClick={() => setDenying(true)} disabled={!canDecide} aria-keyshortcuts="D">
+            Deny… <kbd>D</kbd>
+          </button>
+          <button type="button" className="button button-approve" onClick={approveOnce} disabled={!canDecide} aria-keyshortcuts="A Enter">
+            Approve once <kbd>A</kbd>
+          </button>
+        </footer>
+      )}
+      <button type="button" className="approval-close icon-button" onClick={close} aria-label="Close; decide later">
+        ×
+      </button>
+    </div>
+  );
+}

@@ -6,6 +6,8 @@ import { registerHostsCommand } from './hosts-command';
 import { registerUsageCommand } from './usage-command';
 import { registerProvidersCommand } from './providers-command';
 import { registerApprovalsCommand } from './approvals-command';
+import { registerPolicyCommand } from './policy-command';
+import { registerAuditCommand } from './audit-command';
 import { EXIT, CliFailure } from './exit';
 import { FLEETMIND_VERSION } from '../version';
 
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerUsageCommand(program);
   registerProvidersCommand(program);
   registerApprovalsCommand(program);
+  registerPolicyCommand(program);
+  registerAuditCommand(program);
   // Nested commands (providers add, approvals deny…) must report bad usage the same way.
   const configure = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -3,7 +3,20 @@ export { type ApprovedCommand, isApprovedCommand } from './approved-command';
 export { SafetyGate, type GateResult, type RememberedRuleSource } from './gate';
 export { ReadOnlyAllowlistPolicy, splitPlainWords } from './readonly-allowlist';
 export { ShellPolicy, type ShellPolicyOptions } from './policy/shell-policy';
-export { loadDefaultPolicy, locatePolicyDir, type LoadPolicyOptions } from './policy/load';
+export { loadDefaultPolicy, locatePolicyDir, USER_POLICY_FILE, type LoadPolicyOptions } from './policy/load';
 export { PolicyLoadError } from './policy/ruleset';
 export type { Finding } from './policy/findings';
 export type { PolicyOverrides, RuleSpec } from './policy/spec';
+export {
+  AuditLog,
+  AuditKeyError,
+  hashOutput,
+  loadOrCreateAuditKey,
+  readAuditKey,
+  AUDIT_KEY_FILE,
+  type AuditCheckpoint,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditKind,
+  type AuditVerifyResult,
+} from './audit';

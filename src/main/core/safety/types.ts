@@ -11,10 +11,31 @@ export type SafetyCategory =
   | 'persistence'
   | 'unknown';
 
+/** The verdict on one simple command inside a larger command line. */
+export interface VerdictPart {
+  command: string;
+  decision: Decision;
+  category: SafetyCategory;
+  reasons: string[];
+}
+
 export interface PolicyVerdict {
   decision: Decision;
   category: SafetyCategory;
   reasons: string[];
+  /** Each simple command (pipelines, lists, substitutions, wrapped commands) with its own verdict. */
+  parts?: VerdictPart[];
+  /**
+   * Whether "approve and remember" may be offered: false for privilege escalation,
+   * credential access, shells given a command string, interpreters and env prefixes.
+   */
+  rememberable?: boolean;
+  /** The words to run without a shell, when the command is one plain simple command. */
+  argv?: string[];
+  /** True when the command needs `sh -c` (pipelines, lists, redirections, expansions, builtins). */
+  needsShell?: boolean;
+  /** Ids of the policy rules that decided, for the audit log. */
+  ruleIds?: string[];
 }
 
 /** What a face or agent asks to run. `argv` is set when the caller already has words (no shell). */
@@ -25,6 +46,8 @@ export interface CommandRequest {
   host: string;
   /** Who asks: `cli:exec`, `tool:server_status`, `agent:<conversation>` ... */
   requester: string;
+  /** The host's inventory tags; production tags make the policy stricter. */
+  tags?: readonly string[];
 }
 
 /** A policy decides from the command alone; it does no I/O. */

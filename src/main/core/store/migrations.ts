@@ -140,4 +140,40 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'hash-chained audit log with signed checkpoints',
+    sql: `
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        host TEXT,
+        subject TEXT,
+        data_json TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_at ON audit_log(at);
+      CREATE TABLE audit_checkpoints (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        at TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        pruned_through INTEGER NOT NULL DEFAULT 0,
+        mac TEXT NOT NULL
+      );
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_retention_only BEFORE DELETE ON audit_log
+        WHEN OLD.seq > (SELECT COALESCE(MAX(pruned_through), 0) FROM audit_checkpoints)
+        BEGIN SELECT RAISE(ABORT, 'audit rows are removed only by retention, after a signed checkpoint'); END;
+      CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+      CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+    `,
+  },
 ];

@@ -1,0 +1,297 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { SqliteDatabase } from '../../store';
+import { canonicalJson } from './canonical-json';
+
+/** What happened: a request, a tool call, a policy decision, an approval, an execution, a settings or policy change. */
+export type AuditKind = 'request' | 'tool_call' | 'decision' | 'approval' | 'execution' | 'settings' | 'policy' | 'retention';
+
+export interface AuditEntryInput {
+  kind: AuditKind;
+  /** Who caused it: `cli:exec`, `agent:<conversation>`, `user:<name>`... */
+  actor: string;
+  host?: string | null;
+  /** The command, setting or approval the entry is about. */
+  subject?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  kind: AuditKind;
+  actor: string;
+  host: string | null;
+  subject: string | null;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditCheckpoint {
+  id: number;
+  /** The last row the checkpoint vouches for (0 for an empty log). */
+  seq: number;
+  hash: string;
+  at: string;
+  reason: 'periodic' | 'manual' | 'retention' | 'close';
+  /** Rows up to this seq were removed by retention; the chain restarts after it. */
+  prunedThrough: number;
+  mac: string;
+}
+
+export type AuditVerifyResult =
+  | { ok: true; rows: number; checkpoints: number; firstSeq: number | null; lastSeq: number | null; uncheckpointedRows: number }
+  | { ok: false; brokenAt: number; problem: string; rows: number; checkpoints: number };
+
+export interface AuditLogOptions {
+  /** Write a signed checkpoint after this many appended rows (so truncation at the end is detected). */
+  checkpointEvery?: number;
+  now?: () => Date;
+}
+
+export class AuditKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditKeyError';
+  }
+}
+
+const GENESIS = '0'.repeat(64);
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  kind: string;
+  actor: string;
+  host: string | null;
+  subject: string | null;
+  data_json: string;
+  prev_hash: string;
+  hash: string;
+}
+
+interface CheckpointRow {
+  id: number;
+  seq: number;
+  hash: string;
+  at: string;
+  reason: string;
+  pruned_through: number;
+  mac: string;
+}
+
+/** The hash of a row: sha256 over the canonical JSON of its content and the previous row's hash. */
+export function hashAuditRow(row: { seq: number; at: string; kind: string; actor: string; host: string | null; subject: string | null; data: unknown; prevHash: string }): string {
+  return createHash('sha256')
+    .update(canonicalJson({ seq: row.seq, at: row.at, kind: row.kind, actor: row.actor, host: row.host, subject: row.subject, data: row.data, prevHash: row.prevHash }))
+    .digest('hex');
+}
+
+/** The hash of command output, for execution entries (the output itself is not kept in the log). */
+export function hashOutput(output: string | Buffer): string {
+  return createHash('sha256').update(output).digest('hex');
+}
+
+function rowToEntry(row: AuditRow): AuditEntry {
+  return {
+    seq: row.seq,
+    at: row.at,
+    kind: row.kind as AuditKind,
+    actor: row.actor,
+    host: row.host,
+    subject: row.subject,
+    data: JSON.parse(row.data_json) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/**
+ * The append-only audit log. Every row carries the hash of the previous one, so an
+ * edit, deletion or reordering breaks the chain; signed checkpoints (HMAC with a key
+ * the caller loads from the data dir) vouch for the last row, so removing rows from
+ * the end is detected too, and let retention drop old rows without losing that proof.
+ * Triggers in the schema refuse UPDATE and DELETE outside retention.
+ */
+export class AuditLog {
+  private readonly checkpointEvery: number;
+  private readonly now: () => Date;
+  private appendedSinceCheckpoint = 0;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly key: Buffer | null,
+    options: AuditLogOptions = {},
+  ) {
+    if (key !== null && key.length < 16) throw new AuditKeyError('the audit key must be at least 16 bytes');
+    this.checkpointEvery = options.checkpointEvery ?? 50;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private requireKey(): Buffer {
+    if (!this.key) throw new AuditKeyError('this audit log was opened without its key; it can be read but not written or verified');
+    return this.key;
+  }
+
+  private mac(checkpoint: { seq: number; hash: string; at: string; reason: string; prunedThrough: number }): string {
+    return createHmac('sha256', this.requireKey())
+      .update(canonicalJson({ seq: checkpoint.seq, hash: checkpoint.hash, at: checkpoint.at, reason: checkpoint.reason, prunedThrough: checkpoint.prunedThrough }))
+      .digest('hex');
+  }
+
+  private last(): { seq: number; hash: string } {
+    const row = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    if (row) return row;
+    const pruned = this.db.prepare('SELECT seq, hash FROM audit_checkpoints WHERE pruned_through > 0 ORDER BY pruned_through DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+    return pruned ?? { seq: 0, hash: GENESIS };
+  }
+
+  append(input: AuditEntryInput): AuditEntry {
+    this.requireKey();
+    const entry = this.db.transaction((): AuditEntry => {
+      const previous = this.last();
+      const base = {
+        seq: previous.seq + 1,
+        at: this.now().toISOString(),
+        kind: input.kind,
+        actor: input.actor,
+        host: input.host ?? null,
+        subject: input.subject ?? null,
+        data: input.data ?? {},
+        prevHash: previous.hash,
+      };
+      const hash = hashAuditRow(base);
+      this.db
+        .prepare('INSERT INTO audit_log (seq, at, kind, actor, host, subject, data_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(base.seq, base.at, base.kind, base.actor, base.host, base.subject, canonicalJson(base.data), base.prevHash, hash);
+      return { ...base, hash };
+    })();
+    this.appendedSinceCheckpoint++;
+    if (this.appendedSinceCheckpoint >= this.checkpointEvery) this.checkpoint('periodic');
+    return entry;
+  }
+
+  /** Signs the current end of the chain. */
+  checkpoint(reason: AuditCheckpoint['reason'] = 'manual', prunedThrough = 0): AuditCheckpoint {
+    const last = this.last();
+    const at = this.now().toISOString();
+    const mac = this.mac({ seq: last.seq, hash: last.hash, at, reason, prunedThrough });
+    const info = this.db
+      .prepare('INSERT INTO audit_checkpoints (seq, hash, at, reason, pruned_through, mac) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(last.seq, last.hash, at, reason, prunedThrough, mac);
+    this.appendedSinceCheckpoint = 0;
+    return { id: Number(info.lastInsertRowid), seq: last.seq, hash: last.hash, at, reason, prunedThrough, mac };
+  }
+
+  /** Entries in order, optionally after a seq and of one kind. */
+  list(options: { afterSeq?: number; limit?: number; kind?: AuditKind; newestFirst?: boolean } = {}): AuditEntry[] {
+    const where: string[] = ['seq > ?'];
+    const params: unknown[] = [options.afterSeq ?? 0];
+    if (options.kind) {
+      where.push('kind = ?');
+      params.push(options.kind);
+    }
+    const order = options.newestFirst ? 'DESC' : 'ASC';
+    const limit = options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(options.limit))}` : '';
+    const rows = this.db.prepare(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`).all(...params) as AuditRow[];
+    return rows.map(rowToEntry);
+  }
+
+  /** Every entry in order, without loading the whole log at once (for export). */
+  *entries(): Generator<AuditEntry> {
+    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as Iterable<AuditRow>) yield rowToEntry(row);
+  }
+
+  checkpoints(): AuditCheckpoint[] {
+    const rows = this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY id').all() as CheckpointRow[];
+    return rows.map((r) => ({ id: r.id, seq: r.seq, hash: r.hash, at: r.at, reason: r.reason as AuditCheckpoint['reason'], prunedThrough: r.pruned_through, mac: r.mac }));
+  }
+
+  /**
+   * Removes rows up to and including `throughSeq` (or older than `before`). A signed
+   * retention checkpoint first records the hash of the last removed row, so the chain
+   * that remains still verifies from there.
+   */
+  applyRetention(options: { throughSeq?: number; before?: Date }): { removed: number; checkpoint: AuditCheckpoint | null } {
+    this.requireKey();
+    return this.db.transaction(() => {
+      let through = options.throughSeq ?? 0;
+      if (options.before) {
+        const row = this.db.prepare('SELECT MAX(seq) AS seq FROM audit_log WHERE at < ?').get(options.before.toISOString()) as { seq: number | null };
+        through = Math.max(through, row.seq ?? 0);
+      }
+      const target = this.db.prepare('SELECT seq, hash FROM audit_log WHERE seq <= ? ORDER BY seq DESC LIMIT 1').get(through) as { seq: number; hash: string } | undefined;
+      if (!target) return { removed: 0, checkpoint: null };
+      const at = this.now().toISOString();
+      const mac = this.mac({ seq: target.seq, hash: target.hash, at, reason: 'retention', prunedThrough: target.seq });
+      const info = this.db
+        .prepare('INSERT INTO audit_checkpoints (seq, hash, at, reason, pruned_through, mac) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(target.seq, target.hash, at, 'retention', target.seq, mac);
+      const removed = this.db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(target.seq).changes;
+      const checkpoint: AuditCheckpoint = { id: Number(info.lastInsertRowid), seq: target.seq, hash: target.hash, at, reason: 'retention', prunedThrough: target.seq, mac };
+      return { removed, checkpoint };
+    })();
+  }
+
+  /**
+   * Walks the chain from the last retention point: each row must hash to its stored
+   * hash, link to the previous row, and follow it in sequence; every checkpoint must
+   * carry a valid signature and match the row it vouches for, and no row it vouches
+   * for may be missing. Reports the first broken row.
+   */
+  verify(): AuditVerifyResult {
+    const key = this.requireKey();
+    const checkpoints = this.checkpoints();
+    const rowCount = (this.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
+    const fail = (brokenAt: number, problem: string): AuditVerifyResult => ({ ok: false, brokenAt, problem, rows: rowCount, checkpoints: checkpoints.length });
+
+    for (const c of checkpoints) {
+      const expected = createHmac('sha256', key)
+        .update(canonicalJson({ seq: c.seq, hash: c.hash, at: c.at, reason: c.reason, prunedThrough: c.prunedThrough }))
+        .digest();
+      const actual = Buffer.from(c.mac, 'hex');
+      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+        return fail(c.seq, `checkpoint ${c.id} (for row ${c.seq}) has an invalid signature: it was forged or altered`);
+      }
+    }
+    const retention = checkpoints.filter((c) => c.prunedThrough > 0).sort((a, b) => b.prunedThrough - a.prunedThrough)[0];
+    let expectedSeq = retention ? retention.prunedThrough + 1 : 1;
+    let prevHash = retention ? retention.hash : GENESIS;
+    const vouched = new Map<number, AuditCheckpoint[]>();
+    for (const c of checkpoints) if (c.seq >= expectedSeq) vouched.set(c.seq, [...(vouched.get(c.seq) ?? []), c]);
+
+    let lastSeq: number | null = null;
+    let firstSeq: number | null = null;
+    for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as Iterable<AuditRow>) {
+      if (row.seq < expectedSeq) return fail(row.seq, `row ${row.seq} lies before the retention point (row ${expectedSeq - 1}) and should have been removed`);
+      if (row.seq > expectedSeq) {
+        return fail(expectedSeq, expectedSeq === row.seq - 1 ? `row ${expectedSeq} is missing` : `rows ${expectedSeq} to ${row.seq - 1} are missing`);
+      }
+      let data: unknown;
+      try {
+        data = JSON.parse(row.data_json);
+      } catch {
+        return fail(row.seq, `row ${row.seq} has unreadable data`);
+      }
+      const recomputed = hashAuditRow({ seq: row.seq, at: row.at, kind: row.kind, actor: row.actor, host: row.host, subject: row.subject, data, prevHash: row.prev_hash });
+      if (recomputed !== row.hash) return fail(row.seq, `row ${row.seq} was altered: its content no longer matches its hash`);
+      if (row.prev_hash !== prevHash) {
+        return fail(row.seq, `row ${row.seq} does not follow row ${row.seq - 1} in the chain (rows were removed, reordered or replaced)`);
+      }
+      for (const c of vouched.get(row.seq) ?? []) {
+        if (c.hash !== row.hash) return fail(row.seq, `row ${row.seq} differs from the row checkpoint ${c.id} signed`);
+      }
+      firstSeq ??= row.seq;
+      lastSeq = row.seq;
+      prevHash = row.hash;
+      expectedSeq = row.seq + 1;
+    }
+    const newestVouched = checkpoints.reduce((max, c) => Math.max(max, c.seq), 0);
+    const end = lastSeq ?? expectedSeq - 1;
+    if (newestVouched > end) {
+      const first = end + 1;
+      return fail(first, first === newestVouched ? `row ${first} was removed from the end of the log (checkpoint vouches for it)` : `rows ${first} to ${newestVouched} were removed from the end of the log (a checkpoint vouches for row ${newestVouched})`);
+    }
+    return { ok: true, rows: rowCount, checkpoints: checkpoints.length, firstSeq, lastSeq, uncheckpointedRows: Math.max(0, end - newestVouched) };
+  }
+}

@@ -1,0 +1,73 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BashParser } from './bash-parser';
+import { parseOverrides, type PolicyText } from './compiled';
+import { PolicyLoadError } from './ruleset';
+import { ShellPolicy, type ShellPolicyOptions } from './shell-policy';
+import type { ParsedPolicyOverrides, PolicyOverrides } from './spec';
+
+export interface LoadPolicyOptions extends ShellPolicyOptions {
+  /** Directory of the default policy (YAML files); found next to the code when omitted. */
+  policyDir?: string;
+  /** The user's override file (YAML). A missing file is fine: it is optional. */
+  userPolicyFile?: string | null;
+  /** Overrides given in code, applied after the user file (e.g. remembered approvals). */
+  overrides?: { name: string; overrides: PolicyOverrides }[];
+  /** The tree-sitter-bash grammar; resolved from node_modules when omitted. */
+  wasmPath?: string;
+}
+
+const POLICY_MARKER = join('resources', 'policy', 'default.yaml');
+
+/** The user's override file in the data dir (optional). */
+export const USER_POLICY_FILE = 'policy.yaml';
+
+/**
+ * Finds resources/policy by walking up from this module: it is four levels up from
+ * the sources (src/main/core/safety/policy) and two from the bundle (out/main).
+ */
+export function locatePolicyDir(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = resolve(start);
+  for (let i = 0; i < 10; i++) {
+    if (existsSync(join(dir, POLICY_MARKER))) return join(dir, 'resources', 'policy');
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new PolicyLoadError(`could not find ${POLICY_MARKER} above ${start}; pass policyDir`);
+}
+
+function listYaml(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...listYaml(path));
+    else if (/\.ya?ml$/.test(entry)) out.push(path);
+  }
+  return out;
+}
+
+/** Reads the default policy files: default.yaml first, then the others in path order. */
+export function readPolicyDir(dir: string): PolicyText[] {
+  if (!existsSync(join(dir, 'default.yaml'))) throw new PolicyLoadError(`${dir} has no default.yaml`);
+  const files = listYaml(dir);
+  files.sort((a, b) => (a.endsWith('/default.yaml') ? -1 : b.endsWith('/default.yaml') ? 1 : a.localeCompare(b)));
+  return files.map((path) => ({ name: relative(dirname(dir), path) || path, text: readFileSync(path, 'utf8') }));
+}
+
+/**
+ * Loads the grammar and the policy once; the returned policy evaluates synchronously.
+ * A rule whose examples do not hold, invalid YAML or an unknown field is a load error.
+ */
+export async function loadDefaultPolicy(options: LoadPolicyOptions = {}): Promise<ShellPolicy> {
+  const policyDir = options.policyDir ?? locatePolicyDir();
+  const defaults = readPolicyDir(policyDir);
+  const overrides: { name: string; data: ParsedPolicyOverrides }[] = [];
+  if (options.userPolicyFile && existsSync(options.userPolicyFile)) {
+    overrides.push({ name: options.userPolicyFile, data: parseOverrides({ name: options.userPolicyFile, text: readFileSync(options.userPolicyFile, 'utf8') }) });
+  }
+  for (const o of options.overrides ?? []) overrides.push({ name: o.name, data: parseOverrides({ name: o.name, data: o.overrides }) });
+  const parser = await BashParser.create({ wasmPath: options.wasmPath });
+  return ShellPolicy.build(parser, { defaults, overrides }, { resolveHostTags: options.resolveHostTags });
+}

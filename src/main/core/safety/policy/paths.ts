@@ -1,0 +1,179 @@
+import { compilePattern, compileShellGlob } from './glob';
+import { normalizePath } from './script';
+import type { PathRuleSpec, VerdictSpec } from './spec';
+import { DYNAMIC, type ShellWord } from './words';
+
+/** Stands for the unknown working directory, so relative names still meet basename rules (`id_rsa`). */
+export const UNKNOWN_CWD = '/.cwd';
+/** Stands for the run-time prefix of a partly computed path (`$DIR/.aws/credentials`). */
+const DYNAMIC_PREFIX = '/.dynamic';
+
+export interface PathRule extends VerdictSpec {
+  id: string;
+  source: string;
+}
+
+interface CompiledPathRule {
+  rule: PathRule;
+  include: RegExp[];
+  exclude: RegExp[];
+  /** Concrete examples stand for the rule when a shell glob or directory tree is tested against it. */
+  examples: string[];
+}
+
+export class PathRuleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PathRuleError';
+  }
+}
+
+function compilePathRule(spec: PathRuleSpec, source: string): CompiledPathRule {
+  const compiled: CompiledPathRule = {
+    rule: { id: spec.id, source, decision: spec.decision, category: spec.category, reason: spec.reason, rememberable: spec.rememberable },
+    include: spec.paths.map((p) => compilePattern(p)),
+    exclude: spec.except.map((p) => compilePattern(p)),
+    examples: spec.match.map(normalizePath),
+  };
+  for (const example of spec.match) {
+    if (!matches(compiled, normalizePath(example))) {
+      throw new PathRuleError(`path rule "${spec.id}" (${source}): example "${example}" in match is not matched by its paths`);
+    }
+  }
+  for (const example of spec.not_match) {
+    if (matches(compiled, normalizePath(example))) {
+      throw new PathRuleError(`path rule "${spec.id}" (${source}): example "${example}" in not_match is matched by its paths`);
+    }
+  }
+  return compiled;
+}
+
+function normalizeGlob(glob: string): string {
+  return glob.replace(/\/{2,}/g, '/').replace(/\/\.\//g, '/');
+}
+
+function alternation(rules: readonly CompiledPathRule[]): RegExp {
+  const sources = rules.flatMap((r) => r.include.map((re) => `(?:${re.source})`));
+  return sources.length > 0 ? new RegExp(sources.join('|'), 's') : /(?!)/;
+}
+
+function matches(rule: CompiledPathRule, path: string): boolean {
+  return rule.include.some((re) => re.test(path)) && !rule.exclude.some((re) => re.test(path));
+}
+
+/**
+ * Paths a word may name: itself, and paths embedded in it (`if=/etc/shadow`,
+ * `file:///root/x`, a path inside an awk or lua program). Relative names count only
+ * when the word may be a file operand (`relative`), not a search pattern.
+ */
+export function pathCandidates(word: ShellWord, cwd: string | null, relative = true): string[] {
+  const out = new Set<string>();
+  for (const alternative of word.alternatives) {
+    let text = alternative;
+    if (!word.static) {
+      const last = text.lastIndexOf(DYNAMIC);
+      text = last >= 0 ? `${DYNAMIC_PREFIX}/${text.slice(last + 1)}` : text;
+    }
+    addCandidates(text, cwd, relative && !/\s/.test(text), out);
+  }
+  return [...out];
+}
+
+const SEPARATORS = /[\s'"`(){}=@:,;<>|&!]+/;
+
+function expandTilde(token: string): string {
+  return token.replace(/^~[^/]*/, (t) => (t === '~' ? '/home/user' : t === '~root' ? '/root' : `/home/${t.slice(1)}`));
+}
+
+function addCandidates(text: string, cwd: string | null, relative: boolean, out: Set<string>): void {
+  for (const token of text.split(SEPARATORS)) {
+    if (!token || token.length > 4096) continue;
+    if (token.startsWith('-')) {
+      // An attached option value: -F/etc/shadow.
+      const slash = token.indexOf('/');
+      if (slash > 0) out.add(normalizePath(token.slice(slash)));
+      continue;
+    }
+    if (token.startsWith('/')) out.add(normalizePath(token));
+    else if (token.startsWith('~')) out.add(normalizePath(expandTilde(token)));
+    else if (relative && !token.includes(DYNAMIC)) out.add(normalizePath(`${cwd ?? UNKNOWN_CWD}/${token}`));
+  }
+}
+
+/**
+ * The file-system knowledge of the policy: secrets (reading them is refused),
+ * sensitive write targets (sudoers, cron, units, block devices) and writes that
+ * go nowhere (/dev/null).
+ */
+export class PathRules {
+  private readonly secrets: CompiledPathRule[];
+  private readonly writeTargets: CompiledPathRule[];
+  private readonly harmless: RegExp[];
+
+  /** One alternation of every secret pattern: most paths match none, and one test rules them all out. */
+  private readonly anySecret: RegExp;
+  private readonly anyWriteTarget: RegExp;
+
+  constructor(secrets: { spec: PathRuleSpec; source: string }[], writeTargets: { spec: PathRuleSpec; source: string }[], harmlessWrites: readonly string[]) {
+    this.secrets = secrets.map((s) => compilePathRule(s.spec, s.source));
+    this.writeTargets = writeTargets.map((s) => compilePathRule(s.spec, s.source));
+    this.harmless = harmlessWrites.map((p) => compilePattern(p));
+    this.anySecret = alternation(this.secrets);
+    this.anyWriteTarget = alternation(this.writeTargets);
+  }
+
+  /** The secret rule a path falls under, if any. */
+  secret(path: string): PathRule | null {
+    if (!this.anySecret.test(path)) return null;
+    for (const r of this.secrets) if (matches(r, path)) return r.rule;
+    return null;
+  }
+
+  /**
+   * The secret rule a glob could expand to (`/etc/sha*`, `~/.ssh/*`, `*.key`): the glob is
+   * tried on each rule's example paths and on their file names placed in the glob's own
+   * directory. Shell globs skip dot files; `find` patterns (`includeDotFiles`) do not.
+   * A bare `*` in an unknown working directory says nothing about secrets, so it passes.
+   */
+  secretMatchedByGlob(glob: string, cwd: string | null, includeDotFiles: boolean): { rule: PathRule; path: string } | null {
+    const absolute = normalizeGlob(glob.startsWith('/') ? glob : `${cwd ?? UNKNOWN_CWD}/${glob}`);
+    const wildcard = absolute.search(/[*?[]/);
+    const directory = absolute.slice(0, absolute.lastIndexOf('/', wildcard < 0 ? absolute.length : wildcard)) || '/';
+    const rest = absolute.slice(directory.length + 1);
+    if (directory === UNKNOWN_CWD && !/[^*?/[\]]/.test(rest.replace(/\[[^\]]*\]/g, ''))) return null;
+    let re: RegExp;
+    try {
+      re = includeDotFiles ? compilePattern(absolute) : compileShellGlob(absolute);
+    } catch {
+      return null;
+    }
+    for (const r of this.secrets) {
+      for (const example of r.examples) {
+        if (re.test(example)) return { rule: r.rule, path: example };
+        const probe = `${directory === '/' ? '' : directory}/${example.slice(example.lastIndexOf('/') + 1)}`;
+        if (re.test(probe) && matches(r, probe)) return { rule: r.rule, path: probe };
+      }
+    }
+    return null;
+  }
+
+  /** A secret rule with an example inside `dir`: reading the tree recursively would include it. */
+  secretBelow(dir: string): { rule: PathRule; path: string } | null {
+    const prefix = dir === '/' ? '/' : `${dir.replace(/\/+$/, '')}/`;
+    for (const r of this.secrets) {
+      const example = r.examples.find((e) => e.startsWith(prefix) && !e.startsWith(`${UNKNOWN_CWD}/`));
+      if (example) return { rule: r.rule, path: example };
+    }
+    return null;
+  }
+
+  writeTarget(path: string): PathRule | null {
+    if (!this.anyWriteTarget.test(path)) return null;
+    for (const r of this.writeTargets) if (matches(r, path)) return r.rule;
+    return null;
+  }
+
+  isHarmlessWrite(path: string): boolean {
+    return this.harmless.some((re) => re.test(path));
+  }
+}

@@ -1,0 +1,166 @@
+import type { ParsedArgs, ParsedFlag } from './args';
+import { CHECKS, type Check } from './checks';
+import { compilePattern, PatternSet } from './glob';
+import type { RuleSpec, VerdictSpec } from './spec';
+import type { ShellWord } from './words';
+
+export class PolicyLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolicyLoadError';
+  }
+}
+
+export interface RuleInput {
+  program: string;
+  args: ParsedArgs;
+}
+
+/** A compiled rule: what it matches and the verdict it gives. */
+export class CompiledRule {
+  readonly id: string;
+  readonly verdict: VerdictSpec;
+  readonly programs: PatternSet | null;
+  readonly exactCommand: string | null;
+  private readonly subcommands: RegExp[][] | null;
+  private readonly flags: FlagMatcher | null;
+  private readonly notFlags: FlagMatcher | null;
+  private readonly onlyFlags: FlagMatcher | null;
+  private readonly args: PatternSet | null;
+  private readonly notArgs: PatternSet | null;
+  private readonly positional: PatternSet | null;
+  private readonly positionals: { min?: number; max?: number } | null;
+  private readonly check: Check | null;
+
+  constructor(
+    readonly spec: RuleSpec,
+    readonly source: string,
+  ) {
+    this.id = spec.id;
+    this.verdict = { decision: spec.decision, category: spec.category, reason: spec.reason, rememberable: spec.rememberable };
+    const where = `rule "${spec.id}" (${source})`;
+    try {
+      this.programs = spec.program ? new PatternSet(toArray(spec.program)) : null;
+      this.exactCommand = spec.command !== undefined ? normalizeCommandText(spec.command) : null;
+      this.subcommands = spec.subcommand
+        ? toArray(spec.subcommand).map((s) => s.trim().split(/\s+/).map((w) => compilePattern(w, false)))
+        : null;
+      this.flags = spec.flags ? new FlagMatcher(spec.flags) : null;
+      this.notFlags = spec.not_flags ? new FlagMatcher(spec.not_flags) : null;
+      this.onlyFlags = spec.only_flags ? new FlagMatcher(spec.only_flags) : null;
+      this.args = spec.args ? new PatternSet(spec.args) : null;
+      this.notArgs = spec.not_args ? new PatternSet(spec.not_args) : null;
+      this.positional = spec.positional ? new PatternSet(spec.positional) : null;
+      this.positionals = spec.positionals ?? null;
+    } catch (err) {
+      throw new PolicyLoadError(`${where}: ${(err as Error).message}`);
+    }
+    if (spec.check !== undefined) {
+      const check = CHECKS[spec.check];
+      if (!check) throw new PolicyLoadError(`${where}: unknown check "${spec.check}" (known: ${Object.keys(CHECKS).join(', ')})`);
+      this.check = check;
+    } else this.check = null;
+    if (spec.command !== undefined && spec.program !== undefined) {
+      throw new PolicyLoadError(`${where}: a rule matches either a whole \`command\` or a \`program\`, not both`);
+    }
+  }
+
+  matches(input: RuleInput): boolean {
+    if (!this.programs || !this.programs.has(input.program)) return false;
+    const { args } = input;
+    let positionals: readonly ShellWord[] = args.positionals;
+    if (this.subcommands) {
+      const words = this.subcommands.find((pattern) => pattern.every((re, i) => positionals[i] !== undefined && re.test((positionals[i] as ShellWord).text)));
+      if (!words) return false;
+      positionals = positionals.slice(words.length);
+    }
+    if (this.positionals) {
+      if (this.positionals.min !== undefined && positionals.length < this.positionals.min) return false;
+      if (this.positionals.max !== undefined && positionals.length > this.positionals.max) return false;
+    }
+    if (this.flags && !args.flags.some((f) => this.flags?.matches(f))) return false;
+    if (this.notFlags && args.flags.some((f) => this.notFlags?.matches(f))) return false;
+    if (this.onlyFlags && !args.flags.every((f) => this.onlyFlags?.matches(f))) return false;
+    if (this.args || this.notArgs) {
+      // Attached option values (-O-, --output=x) count as arguments too.
+      const values = args.flags.flatMap((f) => (f.value && f.value !== f.word ? [f.value.text] : []));
+      const texts = [...args.words.map((w) => w.text), ...values];
+      if (this.args && !texts.some((t) => this.args?.has(t))) return false;
+      if (this.notArgs && texts.some((t) => this.notArgs?.has(t))) return false;
+    }
+    if (this.positional && !positionals.some((w) => this.positional?.has(w.text))) return false;
+    if (this.check && !this.check(input)) return false;
+    return true;
+  }
+}
+
+function toArray(value: string | string[]): string[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+export function normalizeCommandText(text: string): string {
+  return text.trim().replace(/\s+/g, ' ');
+}
+
+/**
+ * Flag names as getopt accepts them: exact, globs (`--vacuum-*`), and unambiguous
+ * abbreviations of long options (`--in-pl` for `--in-place`), which GNU tools accept.
+ */
+class FlagMatcher {
+  private readonly names: PatternSet;
+  /** Long option names, and the literal stems of globs such as `--vacuum-*`. */
+  private readonly longStems: string[];
+
+  constructor(flags: readonly string[]) {
+    this.names = new PatternSet(flags);
+    this.longStems = flags.filter((f) => f.startsWith('--')).map((f) => f.replace(/[*?[{].*$/, ''));
+  }
+
+  matches(flag: ParsedFlag): boolean {
+    if (this.names.has(flag.name)) return true;
+    if (flag.name.startsWith('--') && flag.name.length >= 4) return this.longStems.some((l) => l.startsWith(flag.name));
+    return false;
+  }
+}
+
+/** Rules of one layer, indexed by program name for speed. */
+export class RuleSet {
+  private readonly byProgram = new Map<string, CompiledRule[]>();
+  private readonly wildcard: CompiledRule[] = [];
+  readonly commandRules: CompiledRule[] = [];
+  readonly all: CompiledRule[] = [];
+
+  constructor(rules: readonly CompiledRule[]) {
+    for (const rule of rules) this.add(rule);
+  }
+
+  add(rule: CompiledRule): void {
+    this.all.push(rule);
+    if (rule.exactCommand !== null) {
+      this.commandRules.push(rule);
+      return;
+    }
+    const names = toArray(rule.spec.program ?? []);
+    if (names.some((n) => /[*?[{\\]/.test(n) || n.startsWith('re:'))) {
+      this.wildcard.push(rule);
+      return;
+    }
+    for (const name of names) {
+      const list = this.byProgram.get(name) ?? [];
+      list.push(rule);
+      this.byProgram.set(name, list);
+    }
+  }
+
+  /** Every rule of this layer that matches. */
+  matching(input: RuleInput): CompiledRule[] {
+    const out: CompiledRule[] = [];
+    for (const rule of this.byProgram.get(input.program) ?? []) if (rule.matches(input)) out.push(rule);
+    for (const rule of this.wildcard) if (rule.matches(input)) out.push(rule);
+    return out;
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+}

@@ -1,0 +1,345 @@
+import type { SyntaxNode } from './bash-parser';
+
+/** Stands in for text only known at run time (a variable, a command's output). */
+export const DYNAMIC = '\u0000';
+
+interface Segment {
+  text: string;
+  /** Produced by an expansion (variable, tilde, substitution), even when its value is known. */
+  expansion?: boolean;
+  /** Quoted text is neither globbed nor brace-expanded. */
+  quoted: boolean;
+  /** Text the shell computes at run time. */
+  dynamic: boolean;
+  /** Why the segment is dynamic, e.g. `$FILE` or `$(...)`. */
+  source?: string;
+}
+
+/** One shell word after quote removal, with what the policy needs to know about it. */
+export interface ShellWord {
+  /** The value as the program would see it; run-time parts are replaced by DYNAMIC. */
+  text: string;
+  /** True when the whole value is known before the command runs. */
+  static: boolean;
+  /** Unquoted `*`, `?` or `[...]` that the shell expands into file names. */
+  glob: boolean;
+  /** The word as a glob pattern (quoted metacharacters escaped); set when `glob`. */
+  globPattern?: string;
+  /** Brace expansion alternatives (`/etc/{shadow,passwd}`), the word itself when there are none. */
+  alternatives: string[];
+  /** The run-time parts, for reasons (`$FILE`, `$(...)`). */
+  dynamicParts: string[];
+  /** The word came from a process substitution `<(...)`: its value is a pipe path. */
+  processSubstitution: boolean;
+  /** The shell expands something in it (variable, tilde, substitution), so it cannot run without a shell. */
+  expanded: boolean;
+  /** The source text of the word. */
+  raw: string;
+}
+
+/** Variables that tell the policy nothing dangerous: their likely values stand in when they are not assigned. */
+const PLACEHOLDER_VARIABLES: Record<string, string> = {
+  HOME: '/home/user',
+  USER: 'user',
+  LOGNAME: 'user',
+  HOSTNAME: 'host',
+  SHELL: '/bin/sh',
+  TMPDIR: '/tmp',
+  TERM: 'xterm',
+  LANG: 'C.UTF-8',
+};
+
+/** Variable values known while walking one script: literal assignments, or null when computed. */
+export class VariableScope {
+  private readonly values = new Map<string, string | null>();
+  constructor(private readonly parent?: VariableScope) {}
+
+  child(): VariableScope {
+    return new VariableScope(this);
+  }
+
+  set(name: string, value: string | null): void {
+    this.values.set(name, value);
+  }
+
+  /** The value, null when it is only known at run time. */
+  get(name: string): string | null {
+    if (this.values.has(name)) return this.values.get(name) ?? null;
+    if (this.parent) return this.parent.get(name);
+    return PLACEHOLDER_VARIABLES[name] ?? null;
+  }
+
+  /** Positional parameters of a `sh -c` script are dynamic unless given literally. */
+  setPositional(values: readonly (string | null)[]): void {
+    values.forEach((v, i) => this.values.set(String(i), v));
+  }
+}
+
+export interface WordContext {
+  scope: VariableScope;
+  /** Called for every command or process substitution inside the word, so its commands are judged too. */
+  onSubstitution?: (node: SyntaxNode) => void;
+}
+
+export function staticWord(text: string): ShellWord {
+  return {
+    text,
+    static: true,
+    glob: false,
+    alternatives: [text],
+    dynamicParts: [],
+    processSubstitution: false,
+    expanded: false,
+    raw: text,
+  };
+}
+
+const STRING_ESCAPES = new Set(['$', '`', '"', '\\', '\n']);
+
+function unescapeDoubleQuoted(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '\\' && i + 1 < text.length && STRING_ESCAPES.has(text[i + 1] as string)) {
+      const next = text[i + 1] as string;
+      if (next !== '\n') out += next;
+      i++;
+    } else out += c;
+  }
+  return out;
+}
+
+const ANSI_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+
+function decodeAnsiC(body: string): string {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c !== '\\' || i + 1 >= body.length) {
+      out += c;
+      continue;
+    }
+    const n = body[i + 1] as string;
+    if (n in ANSI_ESCAPES) {
+      out += ANSI_ESCAPES[n];
+      i++;
+    } else if (n === 'x') {
+      const hex = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 2))?.[0] ?? '';
+      out += hex ? String.fromCharCode(parseInt(hex, 16)) : '\\x';
+      i += 1 + hex.length;
+    } else if (/[0-7]/.test(n)) {
+      const oct = /^[0-7]{1,3}/.exec(body.slice(i + 1))?.[0] ?? '';
+      out += String.fromCharCode(parseInt(oct, 8));
+      i += oct.length;
+    } else if (n === 'u' || n === 'U') {
+      const hex = /^[0-9a-fA-F]{1,8}/.exec(body.slice(i + 2))?.[0] ?? '';
+      out += hex ? String.fromCodePoint(Math.min(parseInt(hex, 16), 0x10ffff)) : `\\${n}`;
+      i += 1 + hex.length;
+    } else {
+      out += `\\${n}`;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Splits an unquoted word into literal segments, keeping backslash-escaped characters out of globbing. */
+function unquotedSegments(text: string): Segment[] {
+  const segments: Segment[] = [];
+  let plain = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '\\' && i + 1 < text.length) {
+      if (plain) segments.push({ text: plain, quoted: false, dynamic: false });
+      plain = '';
+      const next = text[i + 1] as string;
+      if (next !== '\n') segments.push({ text: next, quoted: true, dynamic: false });
+      i++;
+    } else plain += c;
+  }
+  if (plain) segments.push({ text: plain, quoted: false, dynamic: false });
+  return segments;
+}
+
+function variableSegment(name: string, source: string, ctx: WordContext, quoted: boolean): Segment {
+  const value = ctx.scope.get(name);
+  if (value === null) return { text: DYNAMIC, quoted, dynamic: true, source, expansion: true };
+  return { text: value, quoted: true, dynamic: false, expansion: true };
+}
+
+function tildeExpand(segments: Segment[], ctx: WordContext): Segment[] {
+  const first = segments[0];
+  if (!first || first.quoted || first.dynamic || !first.text.startsWith('~')) return segments;
+  const m = /^~([A-Za-z0-9_.-]*)(\/.*)?$/s.exec(first.text);
+  if (!m) return segments;
+  const user = m[1] ?? '';
+  const home = user === '' ? (ctx.scope.get('HOME') ?? DYNAMIC) : user === 'root' ? '/root' : `/home/${user}`;
+  const dynamic = home === DYNAMIC;
+  return [
+    { text: home, quoted: true, dynamic, source: dynamic ? '~' : undefined, expansion: true },
+    ...(m[2] ? [{ text: m[2], quoted: false, dynamic: false }] : []),
+    ...segments.slice(1),
+  ];
+}
+
+function collectSegments(node: SyntaxNode, ctx: WordContext, out: Segment[], quoted: boolean): void {
+  switch (node.type) {
+    case 'word':
+    case 'number':
+    case 'extglob_pattern':
+      if (quoted) out.push({ text: node.text, quoted: true, dynamic: false });
+      else out.push(...unquotedSegments(node.text));
+      return;
+    case 'raw_string':
+      out.push({ text: node.text.slice(1, -1), quoted: true, dynamic: false });
+      return;
+    case 'ansi_c_string':
+      out.push({ text: decodeAnsiC(node.text.slice(2, -1)), quoted: true, dynamic: false });
+      return;
+    case 'string':
+    case 'translated_string': {
+      const before = out.length;
+      for (let i = 0; i < node.childCount; i++) {
+        const child = node.child(i) as SyntaxNode;
+        if (!child.isNamed) {
+          if (child.type === '"' || child.type === '$"') continue;
+          out.push({ text: child.text, quoted: true, dynamic: false });
+        } else if (child.type === 'string_content') {
+          out.push({ text: unescapeDoubleQuoted(child.text), quoted: true, dynamic: false });
+        } else collectSegments(child, ctx, out, true);
+      }
+      // An empty string "" is still one (empty) word.
+      if (out.length === before) out.push({ text: '', quoted: true, dynamic: false });
+      return;
+    }
+    case 'concatenation':
+      for (let i = 0; i < node.childCount; i++) collectSegments(node.child(i) as SyntaxNode, ctx, out, quoted);
+      return;
+    case 'simple_expansion': {
+      const nameNode = node.namedChildren[0];
+      const name = nameNode ? nameNode.text : node.text.slice(1);
+      out.push(variableSegment(name, node.text, ctx, quoted));
+      return;
+    }
+    case 'expansion': {
+      // ${NAME} is a plain lookup; any operator (${x:-y}, ${x#p}, ${!x}) is computed.
+      const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(node.text);
+      if (m) out.push(variableSegment(m[1] as string, node.text, ctx, quoted));
+      else {
+        visitSubstitutions(node, ctx);
+        out.push({ text: DYNAMIC, quoted, dynamic: true, source: node.text, expansion: true });
+      }
+      return;
+    }
+    case 'command_substitution':
+      ctx.onSubstitution?.(node);
+      out.push({ text: DYNAMIC, quoted, dynamic: true, source: summarize(node.text), expansion: true });
+      return;
+    case 'process_substitution':
+      ctx.onSubstitution?.(node);
+      out.push({ text: '/dev/fd/63', quoted: true, dynamic: false, expansion: true });
+      return;
+    case 'arithmetic_expansion':
+      visitSubstitutions(node, ctx);
+      // Arithmetic yields a number; it cannot name a file or a program worth worrying about.
+      out.push({ text: '0', quoted: true, dynamic: false, expansion: true });
+      return;
+    default:
+      visitSubstitutions(node, ctx);
+      if (quoted) out.push({ text: node.text, quoted: true, dynamic: false });
+      else out.push(...unquotedSegments(node.text));
+  }
+}
+
+function visitSubstitutions(node: SyntaxNode, ctx: WordContext): void {
+  for (let i = 0; i < node.namedChildCount; i++) {
+    const child = node.namedChild(i) as SyntaxNode;
+    if (child.type === 'command_substitution' || child.type === 'process_substitution') ctx.onSubstitution?.(child);
+    else visitSubstitutions(child, ctx);
+  }
+}
+
+function summarize(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+}
+
+const GLOB_CHARS = /[*?[]/;
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\{}]/g, (c) => `\\${c}`);
+}
+
+/** Expands unquoted `{a,b}` and `{1..3}` the way bash does, capped so hostile input stays cheap. */
+function braceExpand(segments: Segment[]): string[] | null {
+  if (!segments.some((s) => !s.quoted && !s.dynamic && /[{}]/.test(s.text))) return null;
+  // Work on text with quoted parts protected by private-use markers; the grammar may split `{a,b}` over several words.
+  const protectedParts: string[] = [];
+  let joined = '';
+  for (const s of segments) {
+    if (s.quoted || s.dynamic) {
+      protectedParts.push(s.text);
+      joined += `\uE000${protectedParts.length - 1}\uE001`;
+    } else joined += s.text;
+  }
+  if (!/\{[^{}]*(,|\.\.)[^{}]*\}/.test(joined)) return null;
+  const results: string[] = [];
+  const expand = (text: string): void => {
+    if (results.length > 64) return;
+    const m = /\{([^{}]*)\}/.exec(text);
+    if (!m) {
+      results.push(text);
+      return;
+    }
+    const body = m[1] as string;
+    let options: string[] | null = null;
+    if (body.includes(',')) options = body.split(',');
+    else {
+      const range = /^(-?\d+)\.\.(-?\d+)$/.exec(body) ?? /^([a-zA-Z])\.\.([a-zA-Z])$/.exec(body);
+      if (range) {
+        const numeric = /\d/.test(range[1] as string);
+        const a = numeric ? Number(range[1]) : (range[1] as string).charCodeAt(0);
+        const b = numeric ? Number(range[2]) : (range[2] as string).charCodeAt(0);
+        options = [];
+        const step = a <= b ? 1 : -1;
+        for (let v = a; options.length < 16 && (step > 0 ? v <= b : v >= b); v += step) options.push(numeric ? String(v) : String.fromCharCode(v));
+      }
+    }
+    if (!options) {
+      // Not an expansion: keep the braces literally and look further on.
+      const head = text.slice(0, m.index + m[0].length).replace(/\{/, '\uE002').replace(/\}/, '\uE003');
+      expand(head + text.slice(m.index + m[0].length));
+      return;
+    }
+    for (const o of options) expand(text.slice(0, m.index) + o + text.slice(m.index + m[0].length));
+  };
+  expand(joined);
+  return results.map((r) =>
+    r
+      .replace(/\uE000(\d+)\uE001/g, (_, i: string) => protectedParts[Number(i)] ?? '')
+      .replace(/\uE002/g, '{')
+      .replace(/\uE003/g, '}'),
+  );
+}
+
+/** Decodes a word node (word, string, concatenation, expansion...) into a ShellWord. */
+export function decodeWord(node: SyntaxNode, ctx: WordContext): ShellWord {
+  const collected: Segment[] = [];
+  collectSegments(node, ctx, collected, false);
+  const segments = tildeExpand(collected, ctx);
+  const text = segments.map((s) => s.text).join('');
+  const dynamicParts = segments.filter((s) => s.dynamic).map((s) => s.source ?? '$?');
+  const glob = segments.some((s) => !s.quoted && !s.dynamic && GLOB_CHARS.test(s.text));
+  const word: ShellWord = {
+    text,
+    static: dynamicParts.length === 0,
+    glob,
+    alternatives: braceExpand(segments) ?? [text],
+    dynamicParts,
+    processSubstitution: node.type === 'process_substitution',
+    expanded: segments.some((seg) => seg.expansion === true),
+    raw: node.text,
+  };
+  if (glob) word.globPattern = segments.map((s) => (s.quoted || s.dynamic ? escapeGlob(s.text) : s.text)).join('');
+  return word;
+}

@@ -19,10 +19,11 @@ function rssMb(pid) {
 async function startServer(dataDir) {
   const started = performance.now();
   const { child, url } = await startBinServer({ FLEETMIND_HOME: dataDir });
-  // Cold start ends at the first successful health check, as a client would see it.
+  // Cold start ends at the first successful health check (store open, safety policy loaded), as a client would see it.
   for (;;) {
     const res = await fetch(`${url}/api/health`).catch(() => null);
     if (res?.ok) break;
+    await new Promise((r) => setTimeout(r, 5));
   }
   return { child, url, coldMs: performance.now() - started };
 }

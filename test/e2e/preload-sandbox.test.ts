@@ -64,7 +64,7 @@ const emit = (channel: string, payload: unknown) => {
   for (const listener of listeners.get(channel) ?? []) listener({ sender: 'ipc-internals' }, payload);
 };
 
-const health = { ok: true, version: '0.1.0', engine: 'offline', uptimeMs: 5, hostname: 'vm', dataDir: '/tmp/x' };
+const health = { ok: true, policy: 'ready', version: '0.1.0', engine: 'offline', uptimeMs: 5, hostname: 'vm', dataDir: '/tmp/x' };
 
 describe('built preload (out/preload/index.cjs) under sandbox rules', () => {
   let bridge: Bridge;

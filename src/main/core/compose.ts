@@ -20,7 +20,7 @@ import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
 import { Fleet, Inventory, keychainPassphrases } from './fleet';
-import { ReadOnlyAllowlistPolicy, SafetyGate } from './safety';
+import { DeferredPolicy, loadDefaultPolicy, SafetyGate, USER_POLICY_FILE } from './safety';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
 import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
@@ -44,6 +44,7 @@ export class Core implements CoreFacade {
   readonly logger: Logger;
   readonly store: Store;
   readonly gate: SafetyGate;
+  readonly policy: DeferredPolicy;
   readonly inventory: Inventory;
   readonly fleet: Fleet;
   readonly tools: ToolRunner;
@@ -61,7 +62,14 @@ export class Core implements CoreFacade {
     this.config = new Config(options);
     this.logger = options.logger ?? pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, pino.destination(2));
     this.store = Store.open(this.config.paths.dataDir);
-    this.gate = new SafetyGate(new ReadOnlyAllowlistPolicy(), this.store.rememberedRules);
+    // The grammar and rules load in the background; until then every command is refused (fail closed).
+    this.policy = new DeferredPolicy(
+      loadDefaultPolicy({
+        userPolicyFile: join(this.config.paths.dataDir, USER_POLICY_FILE),
+        resolveHostTags: (host) => this.store.hosts.get(host)?.tags ?? [],
+      }),
+    );
+    this.gate = new SafetyGate(this.policy, this.store.rememberedRules);
     this.inventory = new Inventory(this.store.hosts);
     this.secrets = options.secrets ?? new KeyringSecretStore();
     // Encrypted SSH keys unlock with a passphrase from the keychain only; none is ever stored elsewhere.
@@ -99,6 +107,11 @@ export class Core implements CoreFacade {
     const engine: ChatEngine = this.modelEngine ?? offline;
     this.chatService = new ChatService(this.store.conversations, this.inventory, engine);
     this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules);
+  }
+
+  /** Resolves when the safety policy is loaded; rejects with the reason when it cannot be (a broken rule). */
+  async ready(): Promise<void> {
+    await this.gate.ready();
   }
 
   chat(request: ChatRequest, options: ChatOptions = {}): Promise<ChatResponse> {
@@ -170,7 +183,8 @@ export class Core implements CoreFacade {
 
   health(): Health {
     return {
-      ok: this.store.db.open,
+      ok: this.store.db.open && this.policy.current !== null,
+      policy: this.policy.current ? 'ready' : 'loading',
       version: FLEETMIND_VERSION,
       engine: this.chatService.engineKind,
       uptimeMs: performance.now() - this.startedAt,

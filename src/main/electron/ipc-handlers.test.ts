@@ -25,7 +25,7 @@ vi.mock('electron', () => ({
 }));
 
 const RENDERER_INDEX = '/opt/fleetmind/out/renderer/index.html';
-const health: Health = { ok: true, version: '0.1.0', engine: 'offline', uptimeMs: 1, hostname: 'vm', dataDir: '/tmp/fm' };
+const health: Health = { ok: true, policy: 'ready', version: '0.1.0', engine: 'offline', uptimeMs: 1, hostname: 'vm', dataDir: '/tmp/fm' };
 const response: ChatResponse = {
   conversationId: 'c-1',
   messageId: 'm-1',

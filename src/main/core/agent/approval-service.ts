@@ -69,6 +69,7 @@ export class ApprovalService {
   }
 
   async decide(id: string, input: DecisionInput): Promise<DecisionOutcome> {
+    await this.gate.ready();
     const record = this.approvals.get(id);
     if (!record) throw new ApprovalError({ code: 'not_found', message: `no approval with id ${id}` });
     this.approvals.pending(); // marks expired ones

@@ -45,6 +45,13 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
     if (code === 'EADDRNOTAVAIL') throw new CliFailure(`${settings.host} is not an address of this machine`);
     throw new CliFailure(`could not start the server: ${(err as Error).message}`);
   }
+  // A policy that cannot load (a broken rule in the user's policy.yaml) is fatal: nothing could be judged.
+  core.ready().catch(async (err: unknown) => {
+    process.stderr.write(`fleetmind: the safety policy could not be loaded, so nothing can run: ${(err as Error).message}\n`);
+    await app.close();
+    await core.close();
+    process.exit(1);
+  });
   const address = app.server.address();
   const port = address && typeof address === 'object' ? address.port : settings.port;
   const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;

@@ -23,7 +23,7 @@ export interface FanOutRequest {
  */
 export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Host[], request: FanOutRequest): Promise<ExecResultLine[]> {
   const runOne = async (host: Host): Promise<ExecResultLine> => {
-    const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester });
+    const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester, tags: host.tags });
     if (!check.ok) {
       const denied = check.verdict.decision === 'deny';
       return {
@@ -54,6 +54,7 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
       return { host: host.name, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error: { code: 'unreachable', message: (err as Error).message } };
     }
   };
+  await gate.ready();
   // Results come back in completion order, each reported as soon as its host finishes.
   const results: ExecResultLine[] = [];
   await mapBounded(hosts, request.concurrency ?? 32, async (host) => {

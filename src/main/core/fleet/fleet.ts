@@ -91,12 +91,13 @@ export class Fleet {
   }
 
   async gather(host: Host, spec: GatherSpec): Promise<GatherResult> {
+    await this.gate.ready();
     const executor = this.executor(host);
     const commands: Record<string, GatheredCommand> = {};
     const approved: Record<string, ApprovedCommand> = {};
     // Every command passes the gate first; refusals are results, never executed.
     for (const [key, argv] of Object.entries(spec.commands ?? {})) {
-      const check = this.gate.check({ command: argv.join(' '), argv: [...argv], host: host.name, requester: spec.requester });
+      const check = this.gate.check({ command: argv.join(' '), argv: [...argv], host: host.name, requester: spec.requester, tags: host.tags });
       if (check.ok) approved[key] = check.command;
       else commands[key] = { status: 'refused', verdict: check.verdict };
     }

@@ -25,6 +25,11 @@ export class SafetyGate {
     return this.policy.version;
   }
 
+  /** Waits until the policy can judge; rejects if it failed to load. */
+  async ready(): Promise<void> {
+    await this.policy.ready?.();
+  }
+
   /**
    * The policy's verdict, failing closed when the policy throws. A remembered approval
    * turns an `ask` for exactly that command into `allow`; it never overrides `deny` and

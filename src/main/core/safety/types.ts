@@ -54,4 +54,6 @@ export interface CommandRequest {
 export interface CommandPolicy {
   readonly version: string;
   evaluate(request: CommandRequest): PolicyVerdict;
+  /** Resolves once the policy can judge (policies that load asynchronously). */
+  ready?(): Promise<unknown>;
 }

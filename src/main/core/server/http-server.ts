@@ -130,7 +130,11 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
     return sendError(reply, { code: 'internal', message: 'internal error; see the server log' });
   });
 
-  app.get('/api/health', async () => core.health());
+  // 503 until the safety policy is loaded: nothing can run before that.
+  app.get('/api/health', async (_request, reply) => {
+    const health = core.health();
+    return reply.code(health.ok ? 200 : 503).send(health);
+  });
 
   const metrics = createMetricsRegistry(core);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));

@@ -221,9 +221,10 @@ export class ToolRunner {
     hosts: Host[],
     options: ToolCallOptions,
   ): Promise<{ ok: boolean; text: string; summary: string; error: ApiError | null; data: Record<string, unknown>; approvals: PendingApproval[] }> {
+    await this.gate.ready();
     const judged = hosts.map((host) => ({
       host,
-      verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester }),
+      verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester, tags: host.tags }),
     }));
     const allowed = judged.filter((j) => j.verdict.decision === 'allow').map((j) => j.host);
     const asking = judged.filter((j) => j.verdict.decision === 'ask');

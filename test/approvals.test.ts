@@ -190,5 +190,15 @@ describe('approvals end to end (built server, scripted model)', () => {
     expect((await cli('approvals', 'approve', id, '--remember', 'forever')).status).toBe(2);
     const detail = ConversationDetailSchema.parse(await (await fetch(`${server.url}/api/conversations/${first.conversationId}`)).json());
     expect(detail.messages.at(-1)!.content).toMatch(/Understood: I will not run it/);
+
+    // Server and CLI wrote to one audit log: requests, decisions and executions, intact.
+    const approvalsLog = await cli('audit', 'list', '--kind', 'approval', '--limit', '100', '--json');
+    const events = approvalsLog.stdout.trim().split('\n').map((l) => JSON.parse(l) as { actor: string; data: { event: string; approvalId: string } });
+    expect(events.filter((e) => e.data.approvalId === id).map((e) => e.data.event).sort()).toEqual(['denied', 'requested']);
+    expect(events.find((e) => e.data.event === 'denied' && e.data.approvalId === id)?.actor).toBe('cli');
+    expect(events.some((e) => e.data.event === 'approved' && e.actor === 'api')).toBe(true);
+    expect((await cli('audit', 'list', '--kind', 'policy', '--json')).stdout).toMatch(/remembered_rule/);
+    const verify = await cli('audit', 'verify');
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   });
 });

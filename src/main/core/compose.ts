@@ -20,7 +20,7 @@ import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
 import { Fleet, Inventory, keychainPassphrases } from './fleet';
-import { DeferredPolicy, loadDefaultPolicy, SafetyGate, USER_POLICY_FILE } from './safety';
+import { AuditLog, DeferredPolicy, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditSink } from './safety';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
 import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
@@ -45,6 +45,9 @@ export class Core implements CoreFacade {
   readonly store: Store;
   readonly gate: SafetyGate;
   readonly policy: DeferredPolicy;
+  /** Append-only, hash-chained record of requests, decisions, approvals, executions and settings. */
+  readonly auditLog: AuditLog;
+  readonly audit: AuditSink;
   readonly inventory: Inventory;
   readonly fleet: Fleet;
   readonly tools: ToolRunner;
@@ -69,17 +72,34 @@ export class Core implements CoreFacade {
         resolveHostTags: (host) => this.store.hosts.get(host)?.tags ?? [],
       }),
     );
-    this.gate = new SafetyGate(this.policy, this.store.rememberedRules);
+    this.auditLog = new AuditLog(this.store.db, loadOrCreateAuditKey(this.config.paths.dataDir));
+    this.audit = {
+      record: (entry) => {
+        try {
+          this.auditLog.append(entry);
+        } catch (err) {
+          this.logger.error({ err, kind: entry.kind }, 'could not append to the audit log');
+        }
+      },
+    };
+    this.gate = new SafetyGate(this.policy, this.store.rememberedRules, this.audit);
     this.inventory = new Inventory(this.store.hosts);
     this.secrets = options.secrets ?? new KeyringSecretStore();
     // Encrypted SSH keys unlock with a passphrase from the keychain only; none is ever stored elsewhere.
-    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets) } });
+    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets) }, audit: this.audit });
     this.tools = new ToolRunner(
       new ToolRegistry(coreTools),
       this.fleet,
       this.gate,
-      { request: (input) => this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS }) },
+      {
+        request: (input) => {
+          const approval = this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS });
+          this.audit.record({ kind: 'approval', actor: input.requester, subject: input.command, data: { approvalId: approval.id, event: 'requested', hosts: input.hosts, category: input.category, reasons: input.reasons, purpose: input.purpose, policyVersion: input.policyVersion, expiresAt: approval.expiresAt } });
+          return approval;
+        },
+      },
       this.config.get(toolsConfig).readCacheTtlMs,
+      this.audit,
     );
     const offline = new OfflineEngine(this.tools, this.inventory);
 
@@ -90,7 +110,7 @@ export class Core implements CoreFacade {
       ...(root ? [join(root, 'resources', 'models.yaml')] : []),
       join(dirname(this.config.paths.configFile), 'models.yaml'),
     ]);
-    this.providers = new ProviderSettings(llm, this.store.settings, this.secrets, env);
+    this.providers = new ProviderSettings(llm, this.store.settings, this.secrets, env, this.audit);
     const providers = this.providers.effective().map(
       (p) =>
         new LlmProvider(p, this.providers.apiKeySource(p), {
@@ -105,8 +125,8 @@ export class Core implements CoreFacade {
       ? new ModelEngine(this.router, this.tools, this.inventory, this.store.conversations, offline, catalog, llm)
       : null;
     const engine: ChatEngine = this.modelEngine ?? offline;
-    this.chatService = new ChatService(this.store.conversations, this.inventory, engine);
-    this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules);
+    this.chatService = new ChatService(this.store.conversations, this.inventory, engine, undefined, this.audit);
+    this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules, this.audit);
   }
 
   /** Resolves when the safety policy is loaded; rejects with the reason when it cannot be (a broken rule). */

@@ -18,6 +18,8 @@ import type {
  * call these, and render the result.
  */
 export interface ChatOptions {
+  /** Which face asked (`http`, `cli`, `desktop`), recorded in the audit log. */
+  actor?: string;
   /** Receives typed events while the answer is produced (tokens, tool calls, results, done). */
   onEvent?: (event: ChatEvent) => void;
   signal?: AbortSignal;

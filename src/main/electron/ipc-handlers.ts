@@ -67,7 +67,7 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
 
   const handlers: Handlers = {
     'fleetmind:chat': (request, event, signal) =>
-      core.chat(request, { signal, onEvent: (chatEvent) => send(event.sender, 'fleetmind:chat.event', chatEvent) }),
+      core.chat(request, { signal, actor: 'desktop', onEvent: (chatEvent) => send(event.sender, 'fleetmind:chat.event', chatEvent) }),
     'fleetmind:chat.cancel': ({ conversationId }) => ({ cancelled: core.cancel(conversationId) }),
     'fleetmind:approvals.list': () => core.listApprovals(),
     'fleetmind:approvals.decide': ({ id, ...decision }) => core.decideApproval(id, decision, 'desktop'),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ApiError, ExecResultLine, Host, ToolCallRecord } from '../../../shared/protocol';
 import { mapBounded, SelectorError, type Fleet, type Inventory } from '../fleet';
-import type { SafetyGate } from '../safety';
+import { noAudit, type AuditSink, type SafetyGate } from '../safety';
 import type { ApprovalRecord, ApprovalRepository, RememberedRule, RememberedRuleRepository } from '../store';
 import type { ChatService } from './chat-service';
 
@@ -58,6 +58,7 @@ export class ApprovalService {
     private readonly inventory: Inventory,
     private readonly chat: ChatService,
     private readonly rules: RememberedRuleRepository,
+    private readonly audit: AuditSink = noAudit,
   ) {}
 
   pending(): ApprovalRecord[] {
@@ -82,6 +83,7 @@ export class ApprovalService {
     if (input.decision === 'deny') {
       if (!this.approvals.decide(id, 'denied', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided meanwhile` });
       const approval = this.approvals.get(id) as ApprovalRecord;
+      this.audit.record({ kind: 'approval', actor: input.actor, subject: record.command, data: { approvalId: id, event: 'denied', hosts: record.hosts, reason } });
       const note = `The operator DENIED \`${record.command}\` on ${record.hosts.join(', ')} (approval ${id})${reason ? `, saying: "${reason}"` : ''}. It did not run. Do not try it another way; suggest an alternative or ask the operator.`;
       const continued = record.conversationId ? this.chat.resume(record.conversationId, { content: note, toolCalls: [] }) : null;
       return { approval, results: [], remembered: [], continued };
@@ -118,7 +120,11 @@ export class ApprovalService {
     }
     if (!this.approvals.decide(id, 'approved', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided or expired meanwhile` });
     const approval = this.approvals.get(id) as ApprovalRecord;
+    this.audit.record({ kind: 'approval', actor: input.actor, subject: record.command, data: { approvalId: id, event: 'approved', hosts: record.hosts, reason, remember: input.remember ?? 'once' } });
     const remembered = rememberTargets.map((t) => this.rules.add({ command: record.command, ...t, approvalId: id, createdBy: input.actor }));
+    for (const rule of remembered) {
+      this.audit.record({ kind: 'policy', actor: input.actor, subject: record.command, data: { event: 'remembered_rule', ruleId: rule.id, scope: rule.scope, target: rule.target, approvalId: id } });
+    }
 
     const started = performance.now();
     const startedAt = new Date().toISOString();

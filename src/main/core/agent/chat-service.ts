@@ -3,6 +3,8 @@ import { SelectorError, type Inventory } from '../fleet';
 import type { ConversationRepository } from '../store';
 import type { EngineAnswer, EngineRequest } from './offline-engine';
 import { ConversationEvents } from './conversation-events';
+import { createHash } from 'node:crypto';
+import { noAudit, type AuditSink } from '../safety';
 
 /** An engine answers one user turn; the offline engine today, the model agent with its issue. */
 export interface ChatEngine {
@@ -18,6 +20,8 @@ export class ChatError extends Error {
 }
 
 export interface ChatCallOptions {
+  /** Which face asked (`http`, `cli`, `desktop`), for the audit log. */
+  actor?: string;
   onEvent?: (event: ChatEvent) => void;
   signal?: AbortSignal;
 }
@@ -38,6 +42,7 @@ export class ChatService {
     private readonly inventory: Inventory,
     private readonly engine: ChatEngine,
     readonly events: ConversationEvents = new ConversationEvents(),
+    private readonly audit: AuditSink = noAudit,
   ) {}
 
   get engineKind(): Engine {
@@ -68,6 +73,13 @@ export class ChatService {
     const conversation = existing ?? this.conversations.create({ title: request.message, host: request.host ?? null });
     if (existing && request.host && request.host !== existing.host) this.conversations.setHost(existing.id, request.host);
     this.conversations.appendMessage(conversation.id, { role: 'user', content: request.message });
+    // The words themselves are in the conversation; the audit log keeps their fingerprint.
+    this.audit.record({
+      kind: 'request',
+      actor: options.actor ?? 'chat',
+      subject: conversation.id,
+      data: { messageSha256: createHash('sha256').update(request.message).digest('hex'), length: request.message.length, host: request.host ?? null, model: request.model ?? null, engine: this.engine.kind },
+    });
     return this.runTurn(conversation.id, request.message, request.host ?? conversation.host ?? null, request, options, conversation.host);
   }
 

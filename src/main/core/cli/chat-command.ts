@@ -32,6 +32,7 @@ export function registerChatCommand(program: Command): void {
           { message, host: flags.host, conversationId: flags.conversation, model: flags.model },
           {
             signal: controller.signal,
+            actor: 'cli',
             onEvent: (event) => {
               if (flags.json) return;
               if (event.type === 'token') process.stdout.write(event.text);

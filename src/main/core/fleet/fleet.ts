@@ -1,5 +1,6 @@
 import type { Host } from '../../../shared/protocol';
-import type { ApprovedCommand, SafetyGate } from '../safety';
+import { noAudit, type ApprovedCommand, type AuditSink, type SafetyGate } from '../safety';
+import { AuditingExecutor } from './auditing-executor';
 import { TransportUnavailableError } from './errors';
 import type { Inventory } from './inventory';
 import { LocalExecutor } from './local-executor';
@@ -12,6 +13,8 @@ import type { Executor, GatherResult, GatherSpec, GatheredCommand } from './type
 export { TransportUnavailableError } from './errors';
 
 export interface FleetOptions {
+  /** Every execution is recorded here (the audit log). */
+  audit?: AuditSink;
   /** Connection pool settings; defaults: ~/.ssh/known_hosts + the store's host keys, $SSH_AUTH_SOCK, ~/.ssh/id_*. */
   ssh?: Partial<SshPoolOptions>;
 }
@@ -63,6 +66,11 @@ export class Fleet {
     private readonly options: FleetOptions = {},
   ) {}
 
+  /** Where inventory and host-key changes are recorded (FleetHosts). */
+  get audit(): AuditSink {
+    return this.options.audit ?? noAudit;
+  }
+
   /** The SSH connection pool, created on first use. */
   get sshPool(): SshPool {
     if (!this.pool) {
@@ -86,6 +94,7 @@ export class Fleet {
     if (host.transport === 'local') created = new LocalExecutor(host);
     else if (host.transport === 'ssh') created = new SshExecutor(host, this.sshPool);
     else throw new TransportUnavailableError(host);
+    if (this.options.audit) created = new AuditingExecutor(created, this.options.audit);
     this.executors.set(host.name, { signature, executor: created });
     return created;
   }

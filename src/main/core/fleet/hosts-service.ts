@@ -81,12 +81,14 @@ export class FleetHosts {
     }
     const host = this.fleet.inventory.upsert({ ...h, identityFile: absoluteIdentity(h.identityFile), tags: [...new Set(h.tags)] });
     void this.fleet.forget(host.name);
+    this.fleet.audit.record({ kind: 'settings', actor: 'operator', host: host.name, subject: 'hosts.add', data: { ...host } });
     return host;
   }
 
   async remove(name: string): Promise<void> {
     if (name === LOCAL_HOST_NAME) throw new FleetRequestError('bad_request', `"${LOCAL_HOST_NAME}" is built in and cannot be removed`);
     if (!this.fleet.inventory.remove(name)) throw new FleetRequestError('not_found', `no host named "${name}"`);
+    this.fleet.audit.record({ kind: 'settings', actor: 'operator', host: name, subject: 'hosts.remove' });
     await this.fleet.forget(name);
   }
 
@@ -118,6 +120,7 @@ export class FleetHosts {
       void this.fleet.forget(h.name);
       (existed ? summary.updated : summary.added).push(h.name);
     }
+    this.fleet.audit.record({ kind: 'settings', actor: 'operator', subject: `hosts.import.${kind}`, data: { file: options.file ?? null, added: summary.added, updated: summary.updated } });
     return summary;
   }
 
@@ -125,8 +128,10 @@ export class FleetHosts {
     return this.fleet.scanHostKey(this.get(name), signal);
   }
 
-  trust(name: string, fingerprint: string | null, addedBy: string) {
-    return this.fleet.trustHostKey(this.get(name), fingerprint, addedBy);
+  async trust(name: string, fingerprint: string | null, addedBy: string) {
+    const result = await this.fleet.trustHostKey(this.get(name), fingerprint, addedBy);
+    this.fleet.audit.record({ kind: 'settings', actor: addedBy, host: name, subject: 'hosts.trust', data: { fingerprint } });
+    return result;
   }
 
   /** Runs one command on the selected hosts through the safety gate (the API's `exec`). */

@@ -1,5 +1,6 @@
 import { redactSecret, resolveApiKey, type SecretStore } from '../secrets';
 import type { SettingsRepository } from '../store';
+import { noAudit, type AuditSink } from '../safety';
 import { ProviderConfigSchema, type LlmConfig, type ProviderConfig } from './config';
 
 const SETTINGS_KEY = 'llm.providers';
@@ -36,6 +37,7 @@ export class ProviderSettings {
     private readonly settings: SettingsRepository,
     private readonly secrets: SecretStore,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly audit: AuditSink = noAudit,
   ) {}
 
   private stored(): ProviderConfig[] {
@@ -108,6 +110,8 @@ export class ProviderSettings {
     }
     const others = this.stored().filter((p) => p.name !== parsed.data.name);
     this.settings.set(SETTINGS_KEY, [...others, parsed.data]);
+    // The key is never audited, only that one was stored.
+    this.audit.record({ kind: 'settings', actor: 'operator', subject: 'providers.add', data: { ...parsed.data, apiKeyStored: apiKey !== null } });
   }
 
   async remove(name: string): Promise<void> {
@@ -115,6 +119,7 @@ export class ProviderSettings {
     const found = stored.find((p) => p.name === name);
     if (!found) throw new ProviderSettingsError('not_found', `no provider "${name}" was added here${this.config.providers.some((p) => p.name === name) ? ' (it is in the config file)' : ''}`);
     this.settings.set(SETTINGS_KEY, stored.filter((p) => p.name !== name));
+    this.audit.record({ kind: 'settings', actor: 'operator', subject: 'providers.remove', data: { name } });
     const status = await this.secrets.status();
     if (status.available) await this.secrets.delete(found.apiKeyAccount ?? keychainAccount(name));
   }

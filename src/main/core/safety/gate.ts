@@ -1,4 +1,5 @@
 import { ApprovedCommand } from './approved-command';
+import { noAudit, type AuditSink } from './audit-sink';
 import type { CommandPolicy, CommandRequest, PolicyVerdict } from './types';
 
 export type GateResult =
@@ -19,7 +20,19 @@ export class SafetyGate {
   constructor(
     private readonly policy: CommandPolicy,
     private readonly remembered: RememberedRuleSource | null = null,
+    private readonly audit: AuditSink = noAudit,
   ) {}
+
+  /** Every decision that could lead to execution is audited (views of a verdict are not). */
+  private recordDecision(request: CommandRequest, verdict: PolicyVerdict, approvalId?: string): void {
+    this.audit.record({
+      kind: 'decision',
+      actor: request.requester,
+      host: request.host,
+      subject: request.command,
+      data: { decision: verdict.decision, category: verdict.category, reasons: verdict.reasons, policyVersion: this.policy.version, ...(approvalId ? { approvalId } : {}) },
+    });
+  }
 
   get policyVersion(): string {
     return this.policy.version;
@@ -51,6 +64,7 @@ export class SafetyGate {
 
   check(request: CommandRequest): GateResult {
     const verdict = this.evaluate(request);
+    this.recordDecision(request, verdict);
     if (verdict.decision !== 'allow') return { ok: false, verdict };
     const command = ApprovedCommand.mint({
       command: request.command,
@@ -70,7 +84,11 @@ export class SafetyGate {
    * approved one or that the policy now judges under another version.
    */
   checkApproved(request: CommandRequest, approval: { id: string; command: string; policyVersion: string }): GateResult {
-    const refuse = (reason: string): GateResult => ({ ok: false, verdict: { decision: 'deny', category: 'unknown', reasons: [reason] } });
+    const refuse = (reason: string): GateResult => {
+      const verdict: PolicyVerdict = { decision: 'deny', category: 'unknown', reasons: [reason] };
+      this.recordDecision(request, verdict, approval.id);
+      return { ok: false, verdict };
+    };
     if (request.command !== approval.command) return refuse('the command differs from the one the operator approved');
     if (approval.policyVersion !== this.policy.version) {
       return refuse(`the safety policy changed since approval ${approval.id} was requested (${approval.policyVersion} → ${this.policy.version}); request it again`);
@@ -81,8 +99,12 @@ export class SafetyGate {
     } catch (err) {
       return refuse(`policy error: ${(err as Error).message}`);
     }
-    if (verdict.decision === 'deny') return { ok: false, verdict };
-    const approved: PolicyVerdict = { ...verdict, reasons: [...verdict.reasons, `approved by the operator (approval ${approval.id})`] };
+    if (verdict.decision === 'deny') {
+      this.recordDecision(request, verdict, approval.id);
+      return { ok: false, verdict };
+    }
+    const approved: PolicyVerdict = { ...verdict, decision: 'allow', reasons: [...verdict.reasons, `approved by the operator (approval ${approval.id})`] };
+    this.recordDecision(request, approved, approval.id);
     const command = ApprovedCommand.mint({
       command: request.command,
       argv: request.argv ?? (verdict.needsShell === false && verdict.argv ? verdict.argv : null),

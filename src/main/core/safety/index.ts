@@ -21,3 +21,4 @@ export {
   type AuditKind,
   type AuditVerifyResult,
 } from './audit';
+export { noAudit, type AuditSink } from './audit-sink';

@@ -155,7 +155,7 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
         if (!reply.raw.writableEnded) controller.abort();
       });
       try {
-        return await core.chat(body, { signal: controller.signal });
+        return await core.chat(body, { signal: controller.signal, actor: 'http' });
       } catch (err) {
         if (err instanceof ChatError) return sendError(reply, err.error);
         throw err;
@@ -179,7 +179,7 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
       if (!res.writableEnded && !res.destroyed) res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
     };
     try {
-      await core.chat(body, { onEvent: write, signal: controller.signal });
+      await core.chat(body, { onEvent: write, signal: controller.signal, actor: 'http' });
     } catch (err) {
       const error: ApiError = err instanceof ChatError ? err.error : { code: 'internal', message: (err as Error).message };
       // ChatService already emitted engine failures; validation failures happen before any event.

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { ApiError, ExecResultLine, Host, PendingApproval, ToolCallRecord } from '../../../shared/protocol';
 import { fanOut, HostConnectionError, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
-import type { PolicyVerdict, SafetyGate } from '../safety';
+import { noAudit, type AuditSink, type PolicyVerdict, type SafetyGate } from '../safety';
 import type { NewApproval } from '../store';
 import type { HostTool, ToolDefinition, ToolKind, ToolOutput } from './tool';
 
@@ -98,6 +98,7 @@ export class ToolRunner {
     private readonly approvals: ApprovalRequester | null = null,
     /** How long a read-only result is reused (ms); 0 turns caching off. Concurrent identical calls always share one run. */
     private readonly readCacheTtlMs = 2000,
+    private readonly audit: AuditSink = noAudit,
   ) {}
 
   /** Runs a host tool once per key: identical concurrent calls share the run; read results are reused for a short TTL. */
@@ -139,12 +140,11 @@ export class ToolRunner {
     const startedAt = new Date().toISOString();
     const started = performance.now();
     const args = (typeof rawArgs === 'object' && rawArgs !== null ? rawArgs : {}) as Record<string, unknown>;
-    const finish = (ok: boolean, text: string, summary: string, error: ApiError | null, host: string | null, data: Record<string, unknown>, approvals: PendingApproval[] = []): ToolCallOutcome => ({
-      record: { id, tool: name, args, host, ok, summary, error, durationMs: performance.now() - started, startedAt },
-      text,
-      data,
-      approvals,
-    });
+    const finish = (ok: boolean, text: string, summary: string, error: ApiError | null, host: string | null, data: Record<string, unknown>, approvals: PendingApproval[] = []): ToolCallOutcome => {
+      const record: ToolCallRecord = { id, tool: name, args, host, ok, summary, error, durationMs: performance.now() - started, startedAt };
+      this.audit.record({ kind: 'tool_call', actor: options.requester, host: host ?? undefined, subject: name, data: { id, args, ok, error: error?.code ?? null, durationMs: Math.round(record.durationMs), approvals: approvals.map((a) => a.id) } });
+      return { record, text, data, approvals };
+    };
 
     const tool = this.registry.get(name);
     if (!tool) {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatEventSchema, ChatResponseSchema, ConversationDetailSchema, ConversationListSchema, ErrorResponseSchema, HealthSchema, type ChatEvent } from '../src/shared/protocol';
+import { AuditPageSchema, ChatEventSchema, ChatResponseSchema, ConversationDetailSchema, ConversationListSchema, ErrorResponseSchema, HealthSchema, type ChatEvent } from '../src/shared/protocol';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
 
 let server: RunningServer;
@@ -159,6 +159,17 @@ describe('HTTP API (real server, built CLI)', () => {
       const session = await fetch(`${server.url}/api/session`, { headers: { Cookie: cookie.split(';')[0]! } });
       expect(await session.json()).toEqual({ operator: true });
       await expectError(await fetch(`${server.url}/auth?token=wrong`), 401, 'unauthorized');
+    });
+
+    it('guards the audit log and serves it with its verification', async () => {
+      await expectError(await fetch(`${server.url}/api/audit`), 401, 'unauthorized');
+      const page = AuditPageSchema.parse(await (await fetch(`${server.url}/api/audit?limit=5`, { headers: { Authorization: `Bearer ${server.token}` } })).json());
+      expect(page.entries.length).toBe(5);
+      expect(page.entries[0]!.seq).toBeGreaterThan(page.entries[4]!.seq);
+      expect(page.verify.ok).toBe(true);
+      const requests = AuditPageSchema.parse(await (await fetch(`${server.url}/api/audit?kind=request`, { headers: { Authorization: `Bearer ${server.token}` } })).json());
+      expect(requests.entries.every((e) => e.kind === 'request' && e.actor === 'http')).toBe(true);
+      await expectError(await fetch(`${server.url}/api/audit?kind=everything`, { headers: { Authorization: `Bearer ${server.token}` } }), 400, 'bad_request');
     });
 
     it('keeps the token file private', async () => {

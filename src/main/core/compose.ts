@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pino, { type Logger } from 'pino';
 import type {
+  AuditPage,
+  AuditQuery,
   ApprovalDecisionRequest,
   ApprovalDecisionResponse,
   ApprovalList,
@@ -187,6 +189,11 @@ export class Core implements CoreFacade {
 
   subscribe(conversationId: string, listener: (event: ChatEvent) => void): () => void {
     return conversationId === '*' ? this.chatService.events.subscribeAll(listener) : this.chatService.events.subscribe(conversationId, listener);
+  }
+
+  auditPage(query: AuditQuery): AuditPage {
+    const entries = this.auditLog.list({ kind: query.kind, limit: query.limit ?? 100, newestFirst: true, beforeSeq: query.beforeSeq });
+    return { entries, verify: this.auditLog.verify() };
   }
 
   cancel(conversationId: string): boolean {

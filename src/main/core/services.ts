@@ -1,6 +1,8 @@
 import type { UsageRow, UsageTotals } from './store';
 import type { BudgetStatus, ProviderSettings } from './llm';
 import type {
+  AuditPage,
+  AuditQuery,
   ApprovalDecisionRequest,
   ApprovalDecisionResponse,
   ApprovalList,
@@ -32,6 +34,8 @@ export interface CoreFacade {
   health(): Health;
   /** Stops the turn in progress in a conversation; false when nothing was running. */
   cancel(conversationId: string): boolean;
+  /** Newest audit entries (operator only on every face) with the chain's verification. */
+  auditPage(query: AuditQuery): AuditPage;
   /** Pending approvals (expired ones are dropped from the list). */
   listApprovals(): ApprovalList;
   /** Approve (runs the command, the agent continues) or deny (the agent is told why). */

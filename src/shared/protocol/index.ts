@@ -4,5 +4,6 @@ export * from './conversations';
 export * from './health';
 export * from './hosts';
 export * from './approvals';
+export * from './audit';
 export * from './settings';
 export * from './ipc';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import {
+  AuditQuerySchema,
   ApprovalDecisionRequestSchema,
   ChatRequestSchema,
   MAX_MESSAGE_CHARS,
@@ -237,6 +238,13 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
     if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'provider settings need the operator token' });
     const result = await core.testProvider(request.params.name);
     return result.ok ? result : sendError(reply, result.error);
+  });
+
+  app.get('/api/audit', async (request, reply) => {
+    if (!isOperator(request)) return sendError(reply, { code: 'unauthorized', message: 'reading the audit log needs the operator token' });
+    const parsed = AuditQuerySchema.safeParse(request.query);
+    if (!parsed.success) return sendError(reply, { code: 'bad_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    return core.auditPage(parsed.data);
   });
 
   app.get('/api/approvals', async (request, reply) => {

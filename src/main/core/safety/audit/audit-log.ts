@@ -183,10 +183,14 @@ export class AuditLog {
     return { id: Number(info.lastInsertRowid), seq: last.seq, hash: last.hash, at, reason, prunedThrough, mac };
   }
 
-  /** Entries in order, optionally after a seq and of one kind. */
-  list(options: { afterSeq?: number; limit?: number; kind?: AuditKind; newestFirst?: boolean } = {}): AuditEntry[] {
+  /** Entries in order, optionally after (or before, for paging back) a seq and of one kind. */
+  list(options: { afterSeq?: number; beforeSeq?: number; limit?: number; kind?: AuditKind; newestFirst?: boolean } = {}): AuditEntry[] {
     const where: string[] = ['seq > ?'];
     const params: unknown[] = [options.afterSeq ?? 0];
+    if (options.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(options.beforeSeq);
+    }
     if (options.kind) {
       where.push('kind = ?');
       params.push(options.kind);

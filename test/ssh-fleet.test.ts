@@ -11,7 +11,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../src/shared/protocol';
 import { OfflineEngine } from '../src/main/core/agent';
 import { fanOut, Fleet, HostConnectionError, HostKeyConfirmationError, Inventory, truncationMarker, type SshPoolOptions } from '../src/main/core/fleet';
-import { ReadOnlyAllowlistPolicy, SafetyGate } from '../src/main/core/safety';
+import { loadDefaultPolicy, SafetyGate } from '../src/main/core/safety';
+
+// The real policy: tests see exactly what the product allows and refuses.
+const policy = loadDefaultPolicy();
 import { Store } from '../src/main/core/store';
 import { coreTools, ToolRegistry, ToolRunner } from '../src/main/core/tools';
 import { startSshdHosts, type SshdFleet, type SshdHost } from './fixtures/sshd-hosts/index';
@@ -145,7 +148,7 @@ describe('SSH fleet against real sshd hosts', () => {
   });
 
   it('answers a whole tool (files + commands) in ONE round trip, and the real tools work over SSH', async () => {
-    const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+    const gate = new SafetyGate(await policy);
     const { fleet, host } = makeFleet(fx, { gate });
     const n = fx.hosts[1]!.name;
     await fleet.executor(host(n)).readFiles(['/proc/uptime']); // connect first
@@ -382,7 +385,7 @@ describe('SSH fleet against real sshd hosts', () => {
   });
 
   it('the offline engine answers "show status of tag:web" from each SSH host', async () => {
-    const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+    const gate = new SafetyGate(await policy);
     // Inventory names differ from the hosts' own hostnames, so the hostnames in the answer come from the hosts.
     const hosts = fx.hosts.slice(0, 3).map((h, i) => toHost(h, fx, { name: `srv-${i + 1}`, tags: i < 2 ? ['web'] : ['db'] }));
     const { fleet, store } = makeFleet(fx, { hosts, gate });

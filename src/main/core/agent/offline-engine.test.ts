@@ -1,18 +1,21 @@
 import { hostname } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Fleet, Inventory } from '../fleet';
-import { ReadOnlyAllowlistPolicy, SafetyGate } from '../safety';
+import { loadDefaultPolicy, SafetyGate } from '../safety';
+
+// The real policy: tests see exactly what the product allows and refuses.
+const policy = loadDefaultPolicy();
 import { Store } from '../store';
 import { coreTools, ToolRegistry, ToolRunner } from '../tools';
 import { looksLikeHostName, OfflineEngine } from './offline-engine';
 import { recogniseIntents } from './intents';
 
 let engine: OfflineEngine;
-beforeAll(() => {
+beforeAll(async () => {
   const store = Store.inMemory();
   store.hosts.upsert({ name: 'web-1', address: '127.0.0.1', port: 1, user: 'ops', identityFile: null, tags: ['web'], jump: null, privacy: 'default' });
   const inventory = new Inventory(store.hosts);
-  const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+  const gate = new SafetyGate(await policy);
   const tools = new ToolRunner(new ToolRegistry(coreTools), new Fleet(inventory, gate), gate);
   engine = new OfflineEngine(tools, inventory);
 });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ReadOnlyAllowlistPolicy, SafetyGate } from '../safety';
+import { loadDefaultPolicy, SafetyGate } from '../safety';
+
+// The real policy: tests see exactly what the product allows and refuses.
+const policy = loadDefaultPolicy();
 import { LocalExecutor, localHost, truncationMarker } from './index';
 
 // Tests need commands outside the read-only list (sleep, sh); a permissive policy
@@ -69,8 +72,8 @@ describe('LocalExecutor', () => {
     expect(files['/nope']).toBeNull();
   });
 
-  it('the real gate refuses a mutating command', () => {
-    const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+  it('the real gate refuses a mutating command', async () => {
+    const gate = new SafetyGate(await policy);
     expect(gate.check({ command: 'rm -rf /', host: 'localhost', requester: 't' }).ok).toBe(false);
   });
 });

@@ -2,7 +2,6 @@ export type { Decision, SafetyCategory, PolicyVerdict, VerdictPart, CommandReque
 export { type ApprovedCommand, isApprovedCommand } from './approved-command';
 export { SafetyGate, type GateResult, type RememberedRuleSource } from './gate';
 export { DeferredPolicy } from './deferred-policy';
-export { ReadOnlyAllowlistPolicy, splitPlainWords } from './readonly-allowlist';
 export { ShellPolicy, type ShellPolicyOptions } from './policy/shell-policy';
 export { loadDefaultPolicy, locatePolicyDir, USER_POLICY_FILE, type LoadPolicyOptions } from './policy/load';
 export { PolicyLoadError } from './policy/ruleset';

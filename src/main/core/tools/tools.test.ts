@@ -3,16 +3,19 @@ import { readFileSync } from 'node:fs';
 import { cpus, hostname, loadavg, release } from 'node:os';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Fleet, Inventory } from '../fleet';
-import { ReadOnlyAllowlistPolicy, SafetyGate } from '../safety';
+import { loadDefaultPolicy, SafetyGate } from '../safety';
+
+// The real policy: tests see exactly what the product allows and refuses.
+const policy = loadDefaultPolicy();
 import { Store } from '../store';
 import { parseDf, isRealFilesystem } from './parse/commands';
 import { coreTools, ToolRegistry, ToolRunner } from './index';
 
 let runner: ToolRunner;
-beforeAll(() => {
+beforeAll(async () => {
   const store = Store.inMemory();
   const inventory = new Inventory(store.hosts);
-  const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+  const gate = new SafetyGate(await policy);
   runner = new ToolRunner(new ToolRegistry(coreTools), new Fleet(inventory, gate), gate);
 });
 
@@ -101,7 +104,7 @@ describe('tools on this machine agree with /proc and df', () => {
 describe('read-only result cache', () => {
   it('shares identical concurrent calls and reuses results for the TTL only', async () => {
     const store = Store.inMemory();
-    const gate = new SafetyGate(new ReadOnlyAllowlistPolicy());
+    const gate = new SafetyGate(await policy);
     const fleet = new Fleet(new Inventory(store.hosts), gate);
     const gather = vi.spyOn(fleet, 'gather');
     const cached = new ToolRunner(new ToolRegistry(coreTools), fleet, gate, null, 100);

@@ -31,8 +31,11 @@ export class CappedBuffer {
     this.size += kept.length;
     return kept;
   }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
   text(): string {
-    const text = Buffer.concat(this.chunks).toString('utf8');
+    const text = this.bytes().toString('utf8');
     return this.truncated ? text + truncationMarker(this.limit) : text;
   }
 }

@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from './database';
 
-/** A host key the operator confirmed (the fleet module's TrustedHostKey has the same shape). */
+/** A host key the operator confirmed; the fleet module trusts exactly these. */
 export interface HostKeyRecord {
   /** `[address]:port`, or the plain address on port 22 (OpenSSH known_hosts naming). */
   endpoint: string;

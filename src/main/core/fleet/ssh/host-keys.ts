@@ -1,20 +1,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { HostKeyRecord } from '../../store';
 import { KnownHostsFile, knownHostsName, sshFingerprint, type PublicHostKey } from './known-hosts';
 
-/** A host key the operator confirmed in Fleetmind (CLI `hosts trust`, API, UI). */
-export interface TrustedHostKey {
-  /** `[address]:port` (plain address on port 22), as known_hosts names endpoints. */
-  endpoint: string;
-  /** Inventory name it was confirmed for (informational; trust follows the endpoint). */
-  hostName: string;
-  keyType: string;
-  keyBase64: string;
-  fingerprint: string;
-  addedAt: string;
-  /** Who confirmed it: `cli:hosts trust`, `api:operator`, ... */
-  addedBy: string;
-}
+/** A host key the operator confirmed in Fleetmind (CLI `hosts trust`, API, UI): the store's record. */
+export type TrustedHostKey = HostKeyRecord;
 
 /** Fleetmind's own known_hosts (the store implements it: a table in the data dir's database). */
 export interface HostKeyTrustStore {

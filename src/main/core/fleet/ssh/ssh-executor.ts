@@ -32,29 +32,6 @@ interface ExecParams {
   onOutput?: ExecOptions['onOutput'];
 }
 
-/** Collects bytes up to a limit (the batch reader needs bytes, not text). */
-class ByteCap {
-  private chunks: Buffer[] = [];
-  size = 0;
-  truncated = false;
-  constructor(private readonly limit: number) {}
-  push(chunk: Buffer): Buffer | null {
-    const room = this.limit - this.size;
-    if (room <= 0) {
-      this.truncated = true;
-      return null;
-    }
-    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    if (kept.length < chunk.length) this.truncated = true;
-    this.chunks.push(kept);
-    this.size += kept.length;
-    return kept;
-  }
-  bytes(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-}
-
 function isStaleConnection(err: Error): boolean {
   return /not connected|no response from server|connection lost|socket/i.test(err.message);
 }
@@ -212,8 +189,8 @@ export class SshExecutor implements Executor {
   private drive(lease: ChannelLease, channel: ClientChannel, params: ExecParams, started: number): Promise<RawExec> {
     const { signal, onOutput } = params;
     return new Promise<RawExec>((resolve) => {
-      const stdout = new ByteCap(params.limit);
-      const stderr = new ByteCap(params.limit);
+      const stdout = new CappedBuffer(params.limit);
+      const stderr = new CappedBuffer(params.limit);
       let exitCode: number | null = null;
       let exitSignal: string | null = null;
       let gotExit = false;

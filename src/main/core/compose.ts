@@ -22,7 +22,7 @@ import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
 import { Fleet, Inventory, keychainPassphrases } from './fleet';
-import { AuditLog, DeferredPolicy, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditSink } from './safety';
+import { AuditLog, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditSink } from './safety';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
 import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
@@ -68,6 +68,7 @@ export class Core implements CoreFacade {
     this.logger = options.logger ?? pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, pino.destination(2));
     this.store = Store.open(this.config.paths.dataDir);
     // The grammar and rules load in the background; until then every command is refused (fail closed).
+    useBaselineWasmCompiler();
     this.policy = new DeferredPolicy(
       loadDefaultPolicy({
         userPolicyFile: join(this.config.paths.dataDir, USER_POLICY_FILE),

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { resolvePaths } from '../config';
-import { loadDefaultPolicy, PolicyLoadError, USER_POLICY_FILE, type ShellPolicy } from '../safety';
+import { loadDefaultPolicy, PolicyLoadError, useBaselineWasmCompiler, USER_POLICY_FILE, type ShellPolicy } from '../safety';
 import { STORE_FILE, Store } from '../store';
 import { CliFailure, EXIT, UsageError } from './exit';
 
@@ -46,6 +46,7 @@ async function loadPolicy(flags: { policyDir?: string; policyFile?: string }): P
   if (flags.policyFile && !existsSync(flags.policyFile)) throw new UsageError(`--policy-file ${flags.policyFile} does not exist`);
   const tags = inventoryTags(dataDir);
   try {
+    useBaselineWasmCompiler();
     return await loadDefaultPolicy({ policyDir: flags.policyDir, userPolicyFile, resolveHostTags: (host) => tags.get(host) ?? [] });
   } catch (err) {
     if (err instanceof PolicyLoadError) throw new CliFailure(`the policy could not be loaded: ${err.message}`);

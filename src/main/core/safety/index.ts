@@ -21,3 +21,4 @@ export {
   type AuditVerifyResult,
 } from './audit';
 export { noAudit, type AuditSink } from './audit-sink';
+export { useBaselineWasmCompiler } from './wasm-engine';

@@ -71,6 +71,7 @@ let chat: (request: ChatRequest, options?: ChatOptions) => Promise<ChatResponse>
 let providers: { list: ReturnType<typeof vi.fn>; add: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
 let testProvider: ReturnType<typeof vi.fn>;
 let usageReport: ReturnType<typeof vi.fn>;
+let auditPage: ReturnType<typeof vi.fn>;
 let logger: { error: ReturnType<typeof vi.fn>; warn: ReturnType<typeof vi.fn> };
 let unregister: () => void;
 
@@ -89,6 +90,10 @@ beforeEach(() => {
     totals: { calls: 2, promptTokens: 10, completionTokens: 5, cachedTokens: 0, costUsd: 0.001 },
     budget: { state: 'ok', dailySpentUsd: 0, monthlySpentUsd: 0, dailyLimitUsd: null, monthlyLimitUsd: null, message: null },
   }));
+  auditPage = vi.fn(() => ({
+    entries: [{ seq: 3, at: '2026-01-01T00:00:00.000Z', kind: 'decision', actor: 'desktop', host: 'localhost', subject: 'uptime', data: { decision: 'allow' }, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) }],
+    verify: { ok: true, rows: 3, checkpoints: 0, firstSeq: 1, lastSeq: 3, uncheckpointedRows: 3 },
+  }));
   logger = { error: vi.fn(), warn: vi.fn() };
   // Only what the IPC handlers use; the rest of the facade is not reachable over IPC.
   const core = {
@@ -101,6 +106,7 @@ beforeEach(() => {
     providers: providers as unknown as CoreFacade['providers'],
     testProvider: testProvider as unknown as CoreFacade['testProvider'],
     usageReport: usageReport as unknown as CoreFacade['usageReport'],
+    auditPage: auditPage as unknown as CoreFacade['auditPage'],
     // Not in the facade: the composed Core's inventory, which the approval dialog reads tags from.
     inventory: { list: () => [{ name: 'web-1', address: '10.0.0.1', port: 22, user: null, identityFile: null, tags: ['web'], jump: null, privacy: 'default', transport: 'ssh' }] },
   } satisfies Partial<CoreFacade> & { inventory: unknown } as unknown as CoreFacade;
@@ -206,5 +212,15 @@ describe('Electron IPC handlers', () => {
     expect(usageReport).toHaveBeenLastCalledWith('model', '2026-01-01');
     await expect(call('fleetmind:usage.report', { since: 'yesterday' })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
     await expect(call('fleetmind:hosts.list', {})).resolves.toMatchObject({ ok: true, value: { hosts: [{ name: 'web-1', tags: ['web'] }] } });
+  });
+
+  it('page through the audit log with its verification; the query is validated in main', async () => {
+    await expect(call('fleetmind:audit.page', {})).resolves.toMatchObject({ ok: true, value: { entries: [{ seq: 3, kind: 'decision' }], verify: { ok: true, rows: 3 } } });
+    await call('fleetmind:audit.page', { kind: 'execution', limit: 50, beforeSeq: 120 });
+    expect(auditPage).toHaveBeenLastCalledWith({ kind: 'execution', limit: 50, beforeSeq: 120 });
+    await expect(call('fleetmind:audit.page', { kind: 'gossip' })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    await expect(call('fleetmind:audit.page', { limit: 5000 })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    await expect(call('fleetmind:audit.page', { beforeSeq: 0 })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(auditPage).toHaveBeenCalledTimes(2);
   });
 });

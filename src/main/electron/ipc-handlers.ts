@@ -97,6 +97,8 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
       return result;
     },
     'fleetmind:usage.report': ({ by, since }) => core.usageReport(by ?? 'day', since),
+    // The desktop user is the operator (as with approvals), so the audit log is theirs to read.
+    'fleetmind:audit.page': (query) => core.auditPage(query),
   };
 
   const channels = Object.keys(invokeChannels) as InvokeChannel[];

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Health } from '../../shared/protocol';
 import { ApprovalDialog, ApprovalsBadge, ApprovalsStoreProvider, createApprovalsStore, type ApprovalsStore } from '../features/approvals';
+import { AuditStoreProvider, AuditView, createAuditStore } from '../features/audit';
 import { ChatStoreProvider, ChatView, createChatStore } from '../features/chat';
 import { createSettingsStore, SettingsStoreProvider, SettingsView } from '../features/settings';
 import { BudgetBanner, createUsageStore, UsageStoreProvider, UsageView } from '../features/usage';
@@ -43,7 +44,7 @@ function createStores(transport: Transport) {
     approvals?.getState().setEnabled(value);
     if (value) void usage.getState().load();
   };
-  return { chat, approvals, usage, settings: createSettingsStore(transport), setOperator };
+  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), setOperator };
 }
 
 /** The shell: header with pages, host, engine and connection; the page below; the approval dialog over it. */
@@ -53,7 +54,7 @@ export function App({ transport }: { transport: Transport }) {
   const [connection, setConnection] = useState<Connection>('connecting');
   const [operator, setOperator] = useState(false);
   const requestedRoute = useRoute();
-  // Settings and usage are operator pages; a guest session sees the chat whatever the URL says.
+  // Usage, audit and settings are operator pages; a guest session sees the chat whatever the URL says.
   const route = operator ? requestedRoute : 'chat';
   const budgetState = useStore(stores.usage, (s) => s.report?.budget.state ?? 'ok');
 
@@ -126,6 +127,13 @@ export function App({ transport }: { transport: Transport }) {
             {route === 'usage' && (
               <div className="app-page">
                 <UsageView />
+              </div>
+            )}
+            {route === 'audit' && (
+              <div className="app-page">
+                <AuditStoreProvider store={stores.audit}>
+                  <AuditView />
+                </AuditStoreProvider>
               </div>
             )}
             {route === 'settings' && (

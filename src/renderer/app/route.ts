@@ -1,12 +1,13 @@
 import { useSyncExternalStore } from 'react';
 
 /** The shell's pages. The hash keeps them bookmarkable and the back button working, with no router. */
-export type Route = 'chat' | 'usage' | 'settings';
+export type Route = 'chat' | 'usage' | 'audit' | 'settings';
 
-export const ROUTE_HREF: Record<Route, string> = { chat: '#/', usage: '#/usage', settings: '#/settings' };
+export const ROUTE_HREF: Record<Route, string> = { chat: '#/', usage: '#/usage', audit: '#/audit', settings: '#/settings' };
 
 function parse(hash: string): Route {
   if (hash === '#/usage') return 'usage';
+  if (hash === '#/audit') return 'audit';
   if (hash === '#/settings') return 'settings';
   return 'chat';
 }

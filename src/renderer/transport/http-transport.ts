@@ -3,6 +3,8 @@ import {
   AddProviderResponseSchema,
   ApprovalDecisionResponseSchema,
   ApprovalListSchema,
+  AuditPageSchema,
+  AuditQuerySchema,
   ChatEventSchema,
   ChatResponseSchema,
   ConversationDetailSchema,
@@ -20,6 +22,8 @@ import {
   type ApprovalDecisionRequest,
   type ApprovalDecisionResponse,
   type ApprovalList,
+  type AuditPage,
+  type AuditQuery,
   type ChatEvent,
   type ChatRequest,
   type ChatResponse,
@@ -193,6 +197,18 @@ export class HttpTransport implements Transport {
     if (query.since) params.set('since', query.since);
     const search = params.toString();
     return this.parse(await this.send(`/api/usage${search ? `?${search}` : ''}`), UsageReportSchema);
+  }
+
+  async auditPage(query: AuditQuery): Promise<AuditPage> {
+    // Checked here as the preload checks it on the desktop: a bad query is our bug, better caught before the round trip.
+    const parsed = AuditQuerySchema.safeParse(query);
+    if (!parsed.success) throw new TransportError({ code: 'bad_request', message: `invalid audit query: ${parsed.error.issues[0]?.message ?? 'schema mismatch'}` });
+    const params = new URLSearchParams();
+    if (parsed.data.kind) params.set('kind', parsed.data.kind);
+    if (parsed.data.limit !== undefined) params.set('limit', String(parsed.data.limit));
+    if (parsed.data.beforeSeq !== undefined) params.set('beforeSeq', String(parsed.data.beforeSeq));
+    const search = params.toString();
+    return this.parse(await this.send(`/api/audit${search ? `?${search}` : ''}`), AuditPageSchema);
   }
 
   /**

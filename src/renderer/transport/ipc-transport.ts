@@ -5,6 +5,8 @@ import {
   type ApprovalDecisionRequest,
   type ApprovalDecisionResponse,
   type ApprovalList,
+  type AuditPage,
+  type AuditQuery,
   type ChatEvent,
   type ChatRequest,
   type ChatResponse,
@@ -131,6 +133,11 @@ export class IpcTransport implements Transport {
 
   usageReport(query: UsageQuery): Promise<UsageReport> {
     return this.call(() => this.bridge.invoke('fleetmind:usage.report', query));
+  }
+
+  auditPage(query: AuditQuery): Promise<AuditPage> {
+    // The preload checks the query and the page against the channel's zod schemas (AuditQuerySchema, AuditPageSchema).
+    return this.call(() => this.bridge.invoke('fleetmind:audit.page', query));
   }
 
   private async call<T>(invoke: () => Promise<T>): Promise<T> {

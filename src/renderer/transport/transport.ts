@@ -5,6 +5,8 @@ import type {
   ApprovalDecisionRequest,
   ApprovalDecisionResponse,
   ApprovalList,
+  AuditPage,
+  AuditQuery,
   ChatEvent,
   ChatRequest,
   ChatResponse,
@@ -61,6 +63,8 @@ export interface Transport {
   /** Resolves with the models the endpoint lists; rejects with the typed error when it cannot be reached. */
   testProvider(name: string): Promise<ProviderTestResult>;
   usageReport(query: UsageQuery): Promise<UsageReport>;
+  /** A page of audit entries, newest first, and the verification of the whole chain (operator only). */
+  auditPage(query: AuditQuery): Promise<AuditPage>;
 }
 
 /** Every failure a Transport reports carries the protocol's typed error. */

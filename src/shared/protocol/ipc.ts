@@ -3,6 +3,7 @@ import { ChatEventSchema, ChatRequestSchema, ChatResponseSchema } from './chat';
 import { ConversationDetailSchema, ConversationListSchema } from './conversations';
 import { HealthSchema } from './health';
 import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema } from './approvals';
+import { AuditPageSchema, AuditQuerySchema } from './audit';
 import { HostListSchema } from './hosts';
 import {
   AddProviderRequestSchema,
@@ -45,6 +46,8 @@ export const invokeChannels = {
   'fleetmind:providers.remove': { request: z.object({ name: ProviderNameSchema }).strict(), response: RemoveProviderResponseSchema },
   'fleetmind:providers.test': { request: z.object({ name: ProviderNameSchema }).strict(), response: ProviderTestResultSchema },
   'fleetmind:usage.report': { request: UsageQuerySchema, response: UsageReportSchema },
+  /** A page of the audit log (newest first) with the whole chain's verification, as GET /api/audit answers. */
+  'fleetmind:audit.page': { request: AuditQuerySchema, response: AuditPageSchema },
 } as const;
 export type InvokeChannel = keyof typeof invokeChannels;
 export type InvokeRequest<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['request']>;

@@ -60,7 +60,10 @@ export function parseArgs(words: readonly ShellWord[], grammar: ArgGrammar): Par
         flags.push({ name: text.slice(0, eq), value: derived(word, text.slice(eq + 1)), word });
         continue;
       }
-      if (grammar.valueOptions.has(text) || (text.startsWith('--') && abbreviationTakesValue(text, grammar.valueOptions))) {
+      // Only an exact option name takes the next word: `--verify` may be an option of its own
+      // rather than short for `--verify-options`, and swallowing the next word as a value
+      // would hide it (`gpg --verify --exec-path x`); read as a word of its own it is judged.
+      if (grammar.valueOptions.has(text)) {
         const value = words[i + 1] ?? null;
         flags.push({ name: text, value, word });
         if (value) i++;
@@ -95,10 +98,4 @@ export function parseArgs(words: readonly ShellWord[], grammar: ArgGrammar): Par
 function isOption(text: string, grammar: ArgGrammar): boolean {
   if (text === '-') return grammar.dashIsFlag === true;
   return text.startsWith('-') && text.length > 1;
-}
-
-function abbreviationTakesValue(text: string, valueOptions: ReadonlySet<string>): boolean {
-  if (text.length < 4) return false;
-  for (const option of valueOptions) if (option.startsWith('--') && option.startsWith(text)) return true;
-  return false;
 }

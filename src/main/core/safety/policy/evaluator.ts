@@ -1,11 +1,12 @@
 import { parseArgs, type ArgGrammar, type ParsedArgs, type ParsedFlag } from './args';
 import type { BashParser } from './bash-parser';
+import { scriptFileOperands } from './checks';
 import { DEFAULT_PROGRAM_SPEC, type CompiledPolicy } from './compiled';
 import { finding, make, stricterVerdict, type Finding } from './findings';
 import { PatternSet } from './glob';
 import { pathCandidates, UNKNOWN_CWD } from './paths';
 import type { CompiledRule, RuleInput, RuleSet } from './ruleset';
-import { normalizePath, ScriptWalker, type Redirect, type ScriptItem, type SimpleCommand, type StdinSource } from './script';
+import { ANYWHERE_CWD, normalizePath, resolveDirectory, ScriptWalker, type Redirect, type ScriptItem, type SimpleCommand, type StdinSource } from './script';
 import type { ProgramSpec, VerdictSpec, WrapperSpec } from './spec';
 import { DYNAMIC, staticWord, VariableScope, type ShellWord } from './words';
 
@@ -51,7 +52,29 @@ function grammarOf(spec: { value_options: string[]; single_dash_long: boolean },
 }
 
 function hasFlag(flags: readonly ParsedFlag[], names: readonly string[]): boolean {
-  return flags.some((f) => names.includes(f.name));
+  return flags.some((f) => names.some((n) => sameOption(f.name, n)));
+}
+
+/**
+ * Whether an option as written names `option`: exactly, or as the abbreviation getopt_long
+ * accepts for a long option (`--o` for `--output`). Used where recognising an option can
+ * only make the verdict stricter.
+ */
+export function sameOption(written: string, option: string): boolean {
+  return written === option || (written.startsWith('--') && written.length >= 3 && option.startsWith('--') && option.startsWith(written));
+}
+
+/**
+ * Characters the shell reads differently from this check, or that make a command look
+ * different from what it runs: NUL (the command is cut there), other control characters
+ * (a carriage return or form feed is a word character to bash, a blank to the grammar),
+ * and invisible or direction-changing Unicode (zero-width joiners, bidi overrides).
+ */
+const MISLEADING_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f\u0085\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+function describeCharacter(text: string): string {
+  const c = MISLEADING_CHARACTERS.exec(text)?.[0] ?? '';
+  return `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /**
@@ -76,19 +99,26 @@ export class Evaluator {
     if (text.length > this.policy.settings.maxCommandLength) {
       return { findings: [make('ask', 'unknown', label, `the command is longer than ${this.policy.settings.maxCommandLength} characters`)], items: [] };
     }
+    const hidden: Finding[] = [];
+    if (MISLEADING_CHARACTERS.test(text)) {
+      // Judged all the same (a deny still wins), but never allowed: the shell may not see what was judged.
+      hidden.push(make('ask', 'unknown', label, `the command contains the invisible or control character ${describeCharacter(text)}, which the shell may read differently from this check`, false));
+    }
     const { items, hasError } = this.parser.withTree(text, (root) => ({ items: new ScriptWalker(scope, cwd).walk(root), hasError: root.hasError }));
-    const findings: Finding[] = [];
+    const findings: Finding[] = [...hidden];
     if (hasError && !items.some((i) => i.kind === 'syntax_error')) {
       findings.push(make('ask', 'unknown', label, 'the command could not be parsed as bash'));
     }
     for (const item of items) findings.push(...this.evaluateItem(item, ctx, depth));
-    if (items.length === 0 && findings.length === 0) findings.push(make('ask', 'unknown', label, 'the command is empty'));
+    if (items.length === 0 && findings.length === hidden.length) findings.push(make('ask', 'unknown', label, 'the command is empty'));
     return { findings, items };
   }
 
   /** Judges words that will be executed directly, without a shell (argv). */
   evaluateArgv(argv: readonly string[], ctx: EvaluationContext): Finding[] {
     if (argv.length === 0) return [make('ask', 'unknown', '""', 'the command is empty')];
+    const hidden = argv.find((a) => MISLEADING_CHARACTERS.test(a));
+    if (hidden !== undefined) return [make('ask', 'unknown', quote(argv.join(' ')), `an argument contains the invisible or control character ${describeCharacter(hidden)}`, false)];
     const words = argv.map(staticWord);
     const command: SimpleCommand = {
       words,
@@ -107,12 +137,27 @@ export class Evaluator {
       case 'command':
         return this.evaluateCommand(item.command, ctx, depth);
       case 'assignment': {
-        const { name } = item.assignment;
-        if (this.policy.settings.safeEnvironment.has(name) || !this.policy.settings.dangerousVariables.has(name)) {
-          return [make('allow', 'read_only', quote(item.text), `sets the shell variable ${name}`)];
-        }
-        return [make('ask', 'code_download_exec', quote(item.text), `sets ${name}, which changes what later commands run or load`, false)];
+        const { name, exported } = item.assignment;
+        const label = quote(item.text);
+        if (name === '') return [make('ask', 'code_download_exec', label, 'sets a variable whose name is only known at run time, which may change what later commands run or load', false)];
+        if (this.policy.settings.safeEnvironment.has(name)) return [make('allow', 'read_only', label, `sets the shell variable ${name}`)];
+        if (this.policy.settings.dangerousVariables.has(name)) return [make('ask', 'code_download_exec', label, `sets ${name}, which changes what later commands run or load`, false)];
+        // An exported variable reaches every later program, as an `env NAME=value` prefix would.
+        if (exported) return [make('ask', 'code_download_exec', label, `exports ${name} to every later command, which can change what they run or load`, false)];
+        return [make('allow', 'read_only', label, `sets the shell variable ${name}`)];
       }
+      case 'arithmetic': {
+        // bash expands `a[$(cmd)]` inside the values it evaluates, so downloaded text there runs.
+        if (this.mentionsDownloader(item.sources) || this.mentionsDownloader(item.text)) {
+          return [make('deny', 'code_download_exec', quote(item.text), 'evaluates downloaded text as arithmetic, where an array subscript can run commands', false)];
+        }
+        return [];
+      }
+      case 'nested_script':
+        return this.evaluateScript(item.code, ctx, depth + 1).findings.map((f) => ({ ...f, rememberable: false }));
+      case 'embedded_code':
+        // `x='a[$(cmd)]'; echo $((x))` runs cmd: judge the commands inside the literal as if they ran.
+        return this.evaluateScript(`: ${item.code}`, ctx, depth + 1).findings.filter((f) => f.decision !== 'allow').map((f) => ({ ...f, reason: `${item.name} holds code that arithmetic or eval can run: ${f.reason}`, rememberable: false }));
       case 'redirect':
         return this.evaluateRedirect(item.redirect, null, quote(item.text));
       case 'function_call':
@@ -253,9 +298,29 @@ export class Evaluator {
     else if (spec.default) findings.push(finding(spec.default, label));
     else if (this.policy.programs.has(name)) findings.push(make('ask', 'unknown', label, `no rule covers this use of ${name}`));
     else findings.push(finding(this.policy.settings.unknownProgram, label, undefined, `${name} is not a program this policy knows`));
+    if (findings[0]?.decision === 'allow') {
+      const unseen = runTimeOption(args);
+      if (unseen && this.couldBeStricter(name, ruled?.ruleId ?? null, ctx)) {
+        findings.push(make('ask', 'unknown', label, `${name} gets an argument only known at run time (${unseen}), which may be an option that changes what it does`));
+      }
+    }
     findings.push(...this.argumentChecks(name, spec, args, command));
     if (spec.interpreter) findings.push(...this.interpreterInput(name, args, command));
     return findings;
+  }
+
+  /**
+   * Whether some use of the program is judged stricter than allow, so an argument this
+   * check cannot see (an option produced at run time) might turn an allowed use into it:
+   * a non-allow rule for the program, or an allowing rule that excludes some arguments.
+   */
+  private couldBeStricter(name: string, ruleId: string | null, ctx: EvaluationContext): boolean {
+    for (const layer of ctx.layers) {
+      for (const rule of layer.rules.forProgram(name)) {
+        if (rule.verdict.decision !== 'allow' || (rule.id === ruleId && rule.excludesArguments)) return true;
+      }
+    }
+    return false;
   }
 
   /** Checks that hold whatever the rules say: secrets read, run-time arguments, shells handed over. */
@@ -269,12 +334,17 @@ export class Evaluator {
     if (spec.file_access === 'content') {
       const patterns = new Set(args.positionals.slice(0, hasFlag(args.flags, PATTERN_OPTIONS) ? 0 : spec.pattern_positionals));
       for (const w of args.words) contentWords.push({ word: w, relative: !patterns.has(w) });
+      // Program text (sed, awk) names the files it reads; relative ones resolve in the working directory.
+      for (const w of args.words) if (w.static) for (const file of scriptFileOperands(name, w.text)) contentWords.push({ word: staticWord(file), relative: true });
     } else {
       const contentOptions = new PatternSet(spec.content_options);
-      for (const f of args.flags) if (f.value && contentOptions.has(f.name)) contentWords.push({ word: f.value, relative: true });
+      for (const f of args.flags) if (f.value && (contentOptions.has(f.name) || spec.content_options.some((o) => sameOption(f.name, o)))) contentWords.push({ word: f.value, relative: true });
     }
     for (const { word, relative } of contentWords) {
-      for (const path of pathCandidates(word, cwd, relative)) {
+      const candidates = pathCandidates(word, cwd, relative);
+      // Programs that resolve relative names under system directories read those files instead.
+      if (relative) for (const dir of spec.search_dirs) candidates.push(...pathCandidates(word, dir, true));
+      for (const path of candidates) {
         const secret = paths.secret(path);
         if (secret && !seen.has(`${secret.id}:${path}`)) {
           seen.add(`${secret.id}:${path}`);
@@ -391,11 +461,19 @@ export class Evaluator {
     }
     const findings: Finding[] = [];
     if (wrapper.verdict) findings.push(finding(wrapper.verdict, label));
+    if (wrapper.lock_file) findings.push(...this.lockFileFindings(name, parsed.positionals[0], command));
     if (wrapper.kind === 'command' && hasFlag(parsed.flags, ['-v', '-V'])) {
       findings.push(make('allow', 'read_only', label, `${name} -v only looks up how a name would be run`));
       return findings;
     }
-    const commandOption = parsed.flags.find((f) => wrapper.command_options.includes(f.name));
+    // `env -C dir`, `sudo -D dir`: the wrapped command runs (and resolves relative names) elsewhere.
+    const chdir = parsed.flags.find((f) => wrapper.chdir_options.some((o) => sameOption(f.name, o)));
+    if (chdir) {
+      const dir = chdir.value;
+      command = { ...command, cwd: dir && dir.static && !dir.glob ? (resolveDirectory(command.cwd, dir.text) ?? ANYWHERE_CWD) : ANYWHERE_CWD };
+    }
+    // Abbreviations count (`flock --comm 'cmd'` is `--command`), so a command string is never missed.
+    const commandOption = parsed.flags.find((f) => wrapper.command_options.some((o) => sameOption(f.name, o)));
     if (commandOption) {
       const value = commandOption.value;
       if (!value || !value.static) findings.push(make('ask', 'code_download_exec', label, `${name} runs a command string only known at run time`, false));
@@ -404,10 +482,10 @@ export class Evaluator {
     }
     let inner = parsed.rest;
     if (wrapper.kind === 'env') {
-      const split = parsed.flags.find((f) => f.name === '-S' || f.name === '--split-string');
-      if (split?.value) {
+      const split = parsed.flags.find((f) => sameOption(f.name, '-S') || sameOption(f.name, '--split-string'));
+      if (split) {
         // env -S 'prog args' splits a string into words: judge it as a command line.
-        findings.push(...(split.value.static ? this.nestedScript([split.value.text, ...inner.map((w) => w.raw)].join(' '), command, ctx, depth) : [make('ask', 'code_download_exec', label, 'env -S splits a string only known at run time', false)]));
+        findings.push(...(split.value?.static ? this.nestedScript([split.value.text, ...inner.map((w) => w.raw)].join(' '), command, ctx, depth) : [make('ask', 'code_download_exec', label, 'env -S splits a string only known at run time', false)]));
         return findings;
       }
       while (inner[0] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(inner[0].text)) {
@@ -421,6 +499,20 @@ export class Evaluator {
     }
     findings.push(...this.evaluateWords(inner, command, ctx, depth + 1));
     return findings;
+  }
+
+  /**
+   * `flock FILE cmd` creates FILE when it is missing: an empty /etc/nologin stops every
+   * login, an empty file elsewhere in /etc can switch features off. Lock directories are fine.
+   */
+  private lockFileFindings(name: string, word: ShellWord | undefined, command: SimpleCommand): Finding[] {
+    const label = quote(command.text);
+    if (!word || (word.static && /^\d+$/.test(word.text))) return [];
+    if (!word.static || word.glob) return [make('ask', 'mutating', label, `${name} creates a lock file whose name is only known at run time`)];
+    const path = normalizePath(word.text.startsWith('/') ? word.text : `${command.cwd ?? UNKNOWN_CWD}/${word.text}`);
+    if (/^\/(tmp|var\/tmp|run\/lock|var\/lock|var\/run\/lock|dev\/shm)\//.test(path)) return [];
+    const rule = this.policy.paths.writeTarget(path);
+    return [rule ? finding(rule, label, rule.id, `${name} creates ${path} if it is missing, which ${rule.reason}`) : make('ask', 'mutating', label, `${name} creates the lock file ${path} if it is missing`)];
   }
 
   private evaluateShell(name: string, wrapper: WrapperSpec, argWords: readonly ShellWord[], command: SimpleCommand, ctx: EvaluationContext, depth: number): Finding[] {
@@ -511,6 +603,11 @@ export class Evaluator {
       const key = (f.value.text.split(/[=\s]/)[0] ?? '').toLowerCase();
       if (!f.value.static || SSH_COMMAND_OPTIONS.has(key)) {
         findings.push(make('ask', 'code_download_exec', label, `${name} -o ${key || '(computed)'} can run a local command`, false));
+      } else if (SSH_FORWARD_OPTIONS.has(key)) {
+        // The -o spellings of -L/-R/-D/-A/-X/-w.
+        findings.push(make('ask', 'network_exfiltration', label, `${name} -o ${key} forwards connections, agents or environment through the remote host`));
+      } else if (SSH_FILE_OPTIONS.has(key)) {
+        findings.push(make('ask', 'mutating', label, `${name} -o ${key} makes ssh write a file of your choosing (known hosts, control socket)`));
       }
     }
     const host = parsed.positionals[0];
@@ -617,6 +714,22 @@ export class Evaluator {
   }
 }
 
+/**
+ * An argument only known at run time that may be an option: an unquoted expansion (the
+ * shell splits it into words, any of which may start with `-`), a computed word in an
+ * operand position, an option whose name is computed (`-$x`), or a glob starting with a
+ * wildcard (file names are chosen by whoever can write the directory). The value of a
+ * known option (`-p "$pid"`, `--since=$t`) is not one.
+ */
+function runTimeOption(args: ParsedArgs): string | null {
+  for (const w of args.words) if (w.splittable) return w.dynamicParts[0] ?? w.raw;
+  for (const w of args.positionals) if (!w.static && w.text.startsWith(DYNAMIC)) return w.dynamicParts[0] ?? w.raw;
+  // A glob that starts with a wildcard can match a file named like an option (`--to-command=sh`).
+  for (const w of args.positionals) if (w.glob && /^[*?[]/.test(w.text)) return `the file names ${w.raw} expands to`;
+  for (const f of args.flags) if (f.name.includes(DYNAMIC)) return f.word.dynamicParts[0] ?? f.word.raw;
+  return null;
+}
+
 /** The script `echo '...' | sh` feeds a shell, when the upstream is a plain echo of static words. */
 function echoedScript(stdin: StdinSource): string | null {
   if (stdin.kind !== 'pipe' || stdin.upstream.length !== 1) return null;
@@ -633,7 +746,7 @@ function writeTargets(spec: ProgramSpec, args: ParsedArgs): ShellWord[] {
   const targets: ShellWord[] = [];
   if (spec.write_operands === 'all') targets.push(...args.positionals);
   else if (spec.write_operands === 'last' && args.positionals.length > 1) targets.push(args.positionals[args.positionals.length - 1] as ShellWord);
-  for (const f of args.flags) if (f.value && spec.write_options.includes(f.name)) targets.push(f.value);
+  for (const f of args.flags) if (f.value && spec.write_options.some((o) => sameOption(f.name, o))) targets.push(f.value);
   for (const key of spec.write_assignments) {
     for (const w of args.positionals) if (w.text.startsWith(`${key}=`)) targets.push({ ...w, text: w.text.slice(key.length + 1), alternatives: w.alternatives.map((a) => a.slice(key.length + 1)) });
   }
@@ -641,5 +754,8 @@ function writeTargets(spec: ProgramSpec, args: ParsedArgs): ShellWord[] {
 }
 
 const SSH_COMMAND_OPTIONS = new Set(['proxycommand', 'localcommand', 'permitlocalcommand', 'knownhostscommand', 'remotecommand', 'match', 'include', 'proxyusefdpass', 'securitykeyprovider', 'pkcs11provider', 'identityagent']);
+
+const SSH_FORWARD_OPTIONS = new Set(['localforward', 'remoteforward', 'dynamicforward', 'forwardagent', 'forwardx11', 'forwardx11trusted', 'tunnel', 'tunneldevice', 'gatewayports', 'permitremoteopen', 'sendenv', 'setenv', 'streamlocalbindunlink']);
+const SSH_FILE_OPTIONS = new Set(['userknownhostsfile', 'globalknownhostsfile', 'controlpath', 'controlmaster', 'controlpersist', 'hostkeyalias', 'revokedhostkeys']);
 
 const PATTERN_OPTIONS = ['-e', '--regexp', '-f', '--file', '--expression', '--from-file', '--source'];

@@ -1,10 +1,11 @@
 import { compilePattern, compileShellGlob } from './glob';
-import { normalizePath } from './script';
+import { ANYWHERE_CWD, normalizePath, START_CWD } from './script';
 import type { PathRuleSpec, VerdictSpec } from './spec';
 import { DYNAMIC, type ShellWord } from './words';
 
 /** Stands for the unknown working directory, so relative names still meet basename rules (`id_rsa`). */
-export const UNKNOWN_CWD = '/.cwd';
+export const UNKNOWN_CWD = START_CWD;
+const ANYWHERE_PREFIX = `${ANYWHERE_CWD}/`;
 /** Stands for the run-time prefix of a partly computed path (`$DIR/.aws/credentials`). */
 const DYNAMIC_PREFIX = '/.dynamic';
 
@@ -58,7 +59,13 @@ function alternation(rules: readonly CompiledPathRule[]): RegExp {
 }
 
 function matches(rule: CompiledPathRule, path: string): boolean {
-  return rule.include.some((re) => re.test(path)) && !rule.exclude.some((re) => re.test(path));
+  if (rule.include.some((re) => re.test(path)) && !rule.exclude.some((re) => re.test(path))) return true;
+  // Under a directory only known at run time, `shadow` may be /etc/shadow: compare with the ends of the examples.
+  if (path.startsWith(ANYWHERE_PREFIX)) {
+    const tail = path.slice(ANYWHERE_CWD.length);
+    return rule.examples.some((e) => e.endsWith(tail));
+  }
+  return false;
 }
 
 /**
@@ -124,7 +131,7 @@ export class PathRules {
 
   /** The secret rule a path falls under, if any. */
   secret(path: string): PathRule | null {
-    if (!this.anySecret.test(path)) return null;
+    if (!this.anySecret.test(path) && !path.startsWith(ANYWHERE_PREFIX)) return null;
     for (const r of this.secrets) if (matches(r, path)) return r.rule;
     return null;
   }
@@ -160,15 +167,18 @@ export class PathRules {
   /** A secret rule with an example inside `dir`: reading the tree recursively would include it. */
   secretBelow(dir: string): { rule: PathRule; path: string } | null {
     const prefix = dir === '/' ? '/' : `${dir.replace(/\/+$/, '')}/`;
+    // A directory only known at run time may be any directory: /etc/ssl/private for one.
+    const anywhere = prefix.startsWith(ANYWHERE_PREFIX) || prefix === ANYWHERE_PREFIX;
+    const inner = anywhere ? prefix.slice(ANYWHERE_CWD.length) : prefix;
     for (const r of this.secrets) {
-      const example = r.examples.find((e) => e.startsWith(prefix) && !e.startsWith(`${UNKNOWN_CWD}/`));
+      const example = r.examples.find((e) => (anywhere ? inner === '/' || e.includes(inner) : e.startsWith(prefix)) && !e.startsWith(`${UNKNOWN_CWD}/`));
       if (example) return { rule: r.rule, path: example };
     }
     return null;
   }
 
   writeTarget(path: string): PathRule | null {
-    if (!this.anyWriteTarget.test(path)) return null;
+    if (!this.anyWriteTarget.test(path) && !path.startsWith(ANYWHERE_PREFIX)) return null;
     for (const r of this.writeTargets) if (matches(r, path)) return r.rule;
     return null;
   }

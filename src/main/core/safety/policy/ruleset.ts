@@ -65,6 +65,11 @@ export class CompiledRule {
     }
   }
 
+  /** The rule excludes some arguments (not_flags, only_flags, not_args, a positional bound, a check): an unseen argument may defeat it. */
+  get excludesArguments(): boolean {
+    return this.notFlags !== null || this.onlyFlags !== null || this.notArgs !== null || this.positionals !== null || this.check !== null;
+  }
+
   matches(input: RuleInput): boolean {
     if (!this.programs || !this.programs.has(input.program)) return false;
     const { args } = input;
@@ -78,9 +83,12 @@ export class CompiledRule {
       if (this.positionals.min !== undefined && positionals.length < this.positionals.min) return false;
       if (this.positionals.max !== undefined && positionals.length > this.positionals.max) return false;
     }
-    if (this.flags && !args.flags.some((f) => this.flags?.matches(f))) return false;
-    if (this.notFlags && args.flags.some((f) => this.notFlags?.matches(f))) return false;
-    if (this.onlyFlags && !args.flags.every((f) => this.onlyFlags?.matches(f))) return false;
+    // An abbreviated long option (`--o`) may or may not be the listed one: read it whichever
+    // way makes the verdict stricter, so abbreviations never help a command get allowed.
+    const lenient = this.verdict.decision === 'allow';
+    if (this.flags && !args.flags.some((f) => this.flags?.matches(f, !lenient))) return false;
+    if (this.notFlags && args.flags.some((f) => this.notFlags?.matches(f, lenient))) return false;
+    if (this.onlyFlags && !args.flags.every((f) => this.onlyFlags?.matches(f, !lenient))) return false;
     if (this.args || this.notArgs) {
       // Attached option values (-O-, --output=x) count as arguments too.
       const values = args.flags.flatMap((f) => (f.value && f.value !== f.word ? [f.value.text] : []));
@@ -116,9 +124,10 @@ class FlagMatcher {
     this.longStems = flags.filter((f) => f.startsWith('--')).map((f) => f.replace(/[*?[{].*$/, ''));
   }
 
-  matches(flag: ParsedFlag): boolean {
+  /** `abbreviations`: also accept a prefix of a long option (getopt_long takes `--o` for `--output` when unambiguous). */
+  matches(flag: ParsedFlag, abbreviations = true): boolean {
     if (this.names.has(flag.name)) return true;
-    if (flag.name.startsWith('--') && flag.name.length >= 4) return this.longStems.some((l) => l.startsWith(flag.name));
+    if (abbreviations && flag.name.startsWith('--') && flag.name.length >= 3) return this.longStems.some((l) => l.startsWith(flag.name));
     return false;
   }
 }
@@ -150,6 +159,13 @@ export class RuleSet {
       list.push(rule);
       this.byProgram.set(name, list);
     }
+  }
+
+  /** Every rule of this layer that names the program (whether or not its other conditions hold). */
+  forProgram(program: string): CompiledRule[] {
+    const out = [...(this.byProgram.get(program) ?? [])];
+    for (const rule of this.wildcard) if (rule.programs?.has(program)) out.push(rule);
+    return out;
   }
 
   /** Every rule of this layer that matches. */

@@ -1,5 +1,15 @@
 import type { SyntaxNode } from './bash-parser';
-import { decodeWord, DYNAMIC, staticWord, VariableScope, type ShellWord, type WordContext } from './words';
+import { decodeWord, DYNAMIC, expandWord, staticWord, VariableScope, type ShellWord, type WordContext } from './words';
+
+/**
+ * Stands for a working directory only known at run time (`cd "$dir"`, `cd -` with no
+ * known previous directory, /proc/<pid>/cwd): a relative name there may be any file of
+ * that name, so it is compared with the ends of the sensitive paths.
+ */
+export const ANYWHERE_CWD = '/.anywhere';
+const ANYWHERE = ANYWHERE_CWD.slice(1);
+/** Stands for the unknown working directory the command starts in (most likely the user's home). */
+export const START_CWD = '/.cwd';
 
 export type RedirectKind = 'write' | 'read' | 'readwrite' | 'dup' | 'close' | 'text';
 
@@ -19,8 +29,11 @@ export type StdinSource =
   | { kind: 'file'; path: ShellWord };
 
 export interface Assignment {
+  /** The variable set; empty when its name is only known at run time (`declare -n r=$x`). */
   name: string;
   value: ShellWord;
+  /** Exported to every later command (`export`, `declare -x`), like an `env` prefix. */
+  exported?: boolean;
 }
 
 /** One simple command as the shell would run it: words, prefix assignments and redirections. */
@@ -43,6 +56,16 @@ export type ScriptItem =
   | { kind: 'function_call'; name: string; text: string }
   /** A condition or arithmetic (`[[ ... ]]`, `(( ... ))`): it runs nothing but what is substituted inside. */
   | { kind: 'test'; text: string }
+  /**
+   * Text the shell evaluates as arithmetic (`$((...))`, `((...))`, `[[ -eq ]]`, `let`,
+   * array subscripts), with the sources of the run-time values it uses: bash expands
+   * `a[$(cmd)]` inside values it evaluates, so downloaded text there is code.
+   */
+  | { kind: 'arithmetic'; text: string; sources: string }
+  /** A literal value holding command substitutions that arithmetic, `eval` or a later expansion may run. */
+  | { kind: 'embedded_code'; name: string; code: string; text: string }
+  /** Text bash parses a second time as commands (the inside of backquotes, once unescaped). */
+  | { kind: 'nested_script'; code: string; text: string }
   | { kind: 'syntax_error'; text: string };
 
 interface WalkState {
@@ -50,6 +73,8 @@ interface WalkState {
   cwd: string | null;
   functions: Set<string>;
   items: ScriptItem[];
+  /** Source text of the run-time values of variables (`n=$(curl ...)`), for arithmetic that evaluates them. */
+  sources: Map<string, string>;
 }
 
 interface VisitContext {
@@ -89,7 +114,7 @@ export class ScriptWalker {
   private readonly state: WalkState;
 
   constructor(scope: VariableScope, cwd: string | null = null) {
-    this.state = { scope, cwd, functions: new Set(), items: [] };
+    this.state = { scope, cwd, functions: new Set(), items: [], sources: new Map() };
   }
 
   walk(root: SyntaxNode): ScriptItem[] {
@@ -100,6 +125,8 @@ export class ScriptWalker {
   private wordContext(): WordContext {
     return {
       scope: this.state.scope,
+      onArithmetic: (node) => this.noteArithmetic(node),
+      onAssign: (name, text) => this.noteAssigned(name, oneLine(text)),
       onSubstitution: (node) => {
         // A substitution runs in a subshell: its assignments and cd do not leak out.
         const saved = { scope: this.state.scope, cwd: this.state.cwd };
@@ -107,6 +134,12 @@ export class ScriptWalker {
         for (let i = 0; i < node.namedChildCount; i++) this.visit(node.namedChild(i) as SyntaxNode, NO_CONTEXT);
         this.state.scope = saved.scope;
         this.state.cwd = saved.cwd;
+        // Inside backquotes bash removes the backslash before $, ` and \ and parses the
+        // result again, so \`cmd\` there is a nested substitution the grammar reads as text.
+        if (node.text.startsWith('`') && /\\[$`\\]/.test(node.text)) {
+          const inner = node.text.slice(1, node.text.endsWith('`') ? -1 : undefined).replace(/\\([$`\\])/g, '$1');
+          this.state.items.push({ kind: 'nested_script', code: inner, text: oneLine(node.text) });
+        }
       },
     };
   }
@@ -163,6 +196,15 @@ export class ScriptWalker {
         if (name) this.state.functions.add(name.text);
         const body = node.childForFieldName('body');
         if (body) this.visit(body, NO_CONTEXT);
+        // `f() { ...; } > file` applies the redirection every time f runs: judge it here.
+        for (let i = 0; i < node.childCount; i++) {
+          if (node.fieldNameForChild(i) !== 'redirect') continue;
+          const redirects: Redirect[] = [];
+          const followUps: { node: SyntaxNode; pipe: boolean }[] = [];
+          this.redirect(node.child(i) as SyntaxNode, redirects, [], followUps);
+          for (const redirect of redirects) this.state.items.push({ kind: 'redirect', redirect, text: oneLine(node.text) });
+          for (const f of followUps) this.visit(f.node, NO_CONTEXT);
+        }
         return;
       }
       case 'for_statement':
@@ -174,7 +216,8 @@ export class ScriptWalker {
           if (child.type === 'do_group' || child.type === 'compound_statement') continue;
           this.word(child); // values may hold substitutions
         }
-        if (variable) this.state.scope.set(variable.text, null);
+        // The loop variable is assigned like any other: `for PATH in /tmp; do ls; done` changes PATH.
+        if (variable) this.noteAssigned(variable.text, oneLine(node.text.split('\n')[0] ?? ''));
         const body = node.childForFieldName('body');
         if (body) this.visit(body, ctx);
         return;
@@ -182,6 +225,7 @@ export class ScriptWalker {
       case 'compound_statement':
         if (node.child(0)?.type === '((') {
           this.state.items.push({ kind: 'test', text: oneLine(node.text) });
+          this.noteArithmetic(node);
           this.visitExpressions(node);
           return;
         }
@@ -212,9 +256,18 @@ export class ScriptWalker {
       }
       case 'test_command':
         this.state.items.push({ kind: 'test', text: oneLine(node.text) });
+        // [[ a -eq b ]] evaluates both sides as arithmetic.
+        this.noteArithmetic(node);
         this.visitExpressions(node);
         return;
+      case 'c_style_for_statement':
+        this.noteArithmetic(node);
+        this.visitChildren(node, ctx);
+        return;
       case 'arithmetic_expansion':
+        this.noteArithmetic(node);
+        this.visitExpressions(node);
+        return;
       case 'binary_expression':
       case 'unary_expression':
       case 'postfix_expression':
@@ -263,10 +316,45 @@ export class ScriptWalker {
     }
   }
 
-  private visitAssignment(node: SyntaxNode): void {
+  private visitAssignment(node: SyntaxNode, exported = false): void {
     const assignment = this.assignment(node);
+    if (exported) assignment.exported = true;
+    const text = oneLine(node.text);
+    // The subscript of `a[$(cmd)]=1` is evaluated, commands included.
+    const nameNode = node.childForFieldName('name');
+    if (nameNode && nameNode.type !== 'variable_name') {
+      this.noteArithmetic(nameNode);
+      this.visitExpressions(nameNode);
+    }
     this.state.scope.set(assignment.name, assignment.value.static ? assignment.value.text : null);
-    this.state.items.push({ kind: 'assignment', assignment, text: oneLine(node.text) });
+    if (assignment.value.static) this.state.sources.delete(assignment.name);
+    else this.state.sources.set(assignment.name, assignment.value.raw);
+    this.state.items.push({ kind: 'assignment', assignment, text });
+    this.noteEmbeddedCode(assignment.name, assignment.value, text);
+  }
+
+  /** A variable set by something other than `NAME=value` (read, for, printf -v, ${NAME:=x}). */
+  private noteAssigned(name: string, text: string, value: ShellWord | null = null): void {
+    const word = value ?? { ...staticWord(DYNAMIC), static: false, dynamicParts: [text], raw: text };
+    this.state.scope.set(name, word.static ? word.text : null);
+    this.state.sources.set(name, text);
+    this.state.items.push({ kind: 'assignment', assignment: { name, value: word }, text });
+  }
+
+  /** A literal value with `$(...)` or backquotes may be run later by arithmetic or eval: its commands are judged now. */
+  private noteEmbeddedCode(name: string, value: ShellWord, text: string): void {
+    if (value.static && /\$\(|`/.test(value.text)) this.state.items.push({ kind: 'embedded_code', name, code: value.text, text });
+  }
+
+  /** Arithmetic evaluates variable values as expressions, subscripts and their substitutions included. */
+  private noteArithmetic(node: SyntaxNode): void {
+    const text = node.text;
+    const sources: string[] = [];
+    for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
+      const source = this.state.sources.get(m[0]);
+      if (source !== undefined) sources.push(source);
+    }
+    this.state.items.push({ kind: 'arithmetic', text: oneLine(text), sources: sources.join(' ') });
   }
 
   private assignment(node: SyntaxNode): Assignment {
@@ -278,11 +366,32 @@ export class ScriptWalker {
   }
 
   private visitDeclaration(node: SyntaxNode): void {
-    // export/declare/local/readonly/typeset: the assignments matter, the flags do not.
+    // export/declare/local/readonly/typeset: the assignments matter, and two flags:
+    // -x exports the variable to every later command, -n makes it a reference to another.
+    let exported = node.child(0)?.type === 'export';
+    let reference = false;
     for (let i = 0; i < node.namedChildCount; i++) {
       const child = node.namedChild(i) as SyntaxNode;
-      if (child.type === 'variable_assignment') this.visitAssignment(child);
-      else this.word(child);
+      if (child.type === 'word' && /^-[A-Za-z]+$/.test(child.text)) {
+        if (child.text.includes('x')) exported = true;
+        if (child.text.includes('n')) reference = true;
+        continue;
+      }
+      if (child.type === 'variable_assignment') {
+        if (reference) {
+          // `declare -n r=PATH` makes every later `r=...` set PATH: judge it as setting the target.
+          const value = child.childForFieldName('value');
+          const target = value ? this.word(value) : staticWord('');
+          const name = target.static && /^[A-Za-z_][A-Za-z0-9_]*$/.test(target.text) ? target.text : '';
+          this.noteAssigned(name, oneLine(child.text));
+        } else this.visitAssignment(child, exported);
+      } else if (child.type === 'variable_name' && (exported || reference)) {
+        // `export NAME` hands an existing value to every later command.
+        const name = child.text;
+        const known = this.state.scope.get(name);
+        const assignment: Assignment = { name: reference ? '' : name, value: known === null ? { ...staticWord(DYNAMIC), static: false, dynamicParts: [name], raw: name } : staticWord(known), exported: true };
+        this.state.items.push({ kind: 'assignment', assignment, text: oneLine(node.text) });
+      } else this.word(child);
     }
   }
 
@@ -423,16 +532,17 @@ export class ScriptWalker {
       if (!child.isNamed) continue;
       const field = node.fieldNameForChild(i);
       if (child.type === 'variable_assignment') assignments.push(this.assignment(child));
-      else if (field === 'name') words.push(this.word(child.namedChildCount > 0 ? (child.namedChild(0) as SyntaxNode) : child));
+      else if (field === 'name') words.push(...expandWord(this.word(child.namedChildCount > 0 ? (child.namedChild(0) as SyntaxNode) : child)));
       else if (field === 'redirect' || child.type.endsWith('_redirect')) {
         const followUps: { node: SyntaxNode; pipe: boolean }[] = [];
         const r = this.redirect(child, ownRedirects, words, followUps);
         if (r) stdin = r;
         for (const f of followUps) this.visit(f.node, NO_CONTEXT);
       } else if (child.isError) this.state.items.push({ kind: 'syntax_error', text: oneLine(child.text) });
-      else words.push(this.word(child));
+      // `{a,b}` and unquoted `$x` holding blanks become several words, as the shell makes them.
+      else words.push(...expandWord(this.word(child)));
     }
-    words.push(...extraWords);
+    words.push(...extraWords.flatMap(expandWord));
     const text = oneLine(node.parent?.type === 'redirected_statement' ? node.parent.text : node.text);
     if (words.length === 0) {
       for (const a of assignments) {
@@ -466,24 +576,62 @@ export class ScriptWalker {
   private followShellState(command: SimpleCommand): void {
     const [program, ...args] = command.words;
     if (!program?.static) return;
+    const identifier = (w: ShellWord | undefined): boolean => w !== undefined && w.static && /^[A-Za-z_][A-Za-z0-9_]*$/.test(w.text);
     switch (program.text) {
       case 'cd':
       case 'pushd': {
-        const target = args.find((a) => !a.text.startsWith('-'));
-        if (!target) this.state.cwd = this.state.scope.get('HOME');
-        else if (target.static && !target.glob) this.state.cwd = resolveDirectory(this.state.cwd, target.text);
-        else this.state.cwd = null;
+        const previous = this.state.cwd;
+        const target = args.find((a) => !a.text.startsWith('-') || a.text === '-');
+        let next: string;
+        if (!target) next = program.text === 'cd' ? (this.state.scope.get('HOME') ?? ANYWHERE_CWD) : ANYWHERE_CWD;
+        else if (target.text === '-') next = this.state.scope.get('OLDPWD') ?? ANYWHERE_CWD;
+        else if (target.static && !target.glob) next = resolveDirectory(this.state.cwd, target.text) ?? ANYWHERE_CWD;
+        else next = ANYWHERE_CWD;
+        this.state.cwd = next;
+        // `cd -` and `~-` go back to OLDPWD; `~+` is PWD.
+        this.state.scope.set('OLDPWD', previous);
+        this.state.scope.set('PWD', next);
         return;
       }
       case 'popd':
-        this.state.cwd = null;
+        this.state.cwd = ANYWHERE_CWD;
+        this.state.scope.set('PWD', null);
         return;
       case 'read':
       case 'mapfile':
       case 'readarray':
-      case 'getopts':
-      case 'printf':
-        for (const a of args) if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(a.text)) this.state.scope.set(a.text, null);
+      case 'getopts': {
+        // Every name these builtins are given may be assigned; option values are skipped.
+        const valueOptions = program.text === 'read' ? ['-d', '-i', '-n', '-N', '-p', '-t', '-u'] : program.text === 'getopts' ? [] : ['-d', '-n', '-O', '-s', '-u', '-C', '-c'];
+        let named = false;
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i] as ShellWord;
+          if (valueOptions.includes(a.text)) {
+            i++;
+            continue;
+          }
+          if (identifier(a)) {
+            this.noteAssigned(a.text, command.text);
+            named = true;
+          } else if (!a.static && !a.text.startsWith('-')) this.noteAssigned('', command.text);
+        }
+        if (!named) this.noteAssigned(program.text === 'read' ? 'REPLY' : program.text === 'getopts' ? 'OPTARG' : 'MAPFILE', command.text);
+        return;
+      }
+      case 'printf': {
+        const v = args.findIndex((a) => a.text === '-v' || a.text.startsWith('-v'));
+        if (v < 0) return;
+        const flag = args[v] as ShellWord;
+        const target = flag.text === '-v' ? args[v + 1] : staticWord(flag.text.slice(2));
+        this.noteAssigned(target && identifier(target) ? target.text : '', command.text);
+        return;
+      }
+      case 'let':
+        this.state.items.push({ kind: 'arithmetic', text: command.text, sources: args.map((a) => a.raw).join(' ') });
+        for (const a of args) {
+          const m = /^([A-Za-z_][A-Za-z0-9_]*)(\[.*\])?[-+*/%&|^<>]*=/.exec(a.text);
+          if (m) this.noteAssigned(m[1] as string, command.text);
+        }
         return;
       default:
     }
@@ -492,7 +640,8 @@ export class ScriptWalker {
 
 export function resolveDirectory(cwd: string | null, target: string): string | null {
   if (target.startsWith('/')) return normalizePath(target);
-  if (cwd === null) return null;
+  // Relative to the unknown starting directory: keep the names (`cd .aws` then `cat credentials`), unless `..` leaves it.
+  if (cwd === null) return target.split('/').includes('..') ? null : normalizePath(`${START_CWD}/${target}`);
   return normalizePath(`${cwd}/${target}`);
 }
 
@@ -501,10 +650,23 @@ export function normalizePath(path: string): string {
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
+    if (part === '..') {
+      // The parent of a directory only known at run time is just as unknown.
+      if (!(absolute && parts.length === 1 && parts[0] === ANYWHERE)) parts.pop();
+      continue;
+    }
+    parts.push(part);
+    if (absolute && parts[0] === 'proc') {
+      // /proc/<pid>/root (or .../task/<tid>/root) is another way to name `/`, and
+      // /proc/<pid>/cwd a directory only known at run time; resolve them before `..`
+      // does, so /proc/self/cwd/../../etc/shadow still ends in /etc/shadow.
+      const n = parts.length;
+      const last = parts[n - 1];
+      if ((last === 'root' || last === 'cwd') && (n === 3 || (n === 5 && parts[2] === 'task'))) {
+        parts.length = 0;
+        if (last === 'cwd') parts.push(ANYWHERE);
+      }
+    }
   }
-  // /proc/<pid>/root is another way to name `/`; strip it so /proc/1/root/etc/shadow is /etc/shadow.
-  if (absolute && parts[0] === 'proc' && parts[2] === 'root' && parts.length > 3) parts.splice(0, 3);
   return (absolute ? '/' : '') + parts.join('/');
 }

@@ -71,6 +71,8 @@ export class ShellPolicy implements CommandPolicy {
 
   /** The verdict with every finding behind it. */
   explain(request: CommandRequest): { verdict: PolicyVerdict; findings: Finding[] } {
+    // Requests arrive from several faces; one without a command string is judged as empty (ask), never crashes into the caller.
+    if (typeof request.command !== 'string') request = { ...request, command: '' };
     const tags = request.tags ?? this.options.resolveHostTags?.(request.host) ?? [];
     const ctx: EvaluationContext = { layers: this.layersFor(request.host, tags) };
     let findings: Finding[];
@@ -84,7 +86,8 @@ export class ShellPolicy implements CommandPolicy {
       }
     } catch (err) {
       // A command too convoluted to analyse (say, nesting deep enough to exhaust the stack) is not refused outright, but never runs unseen.
-      findings = [make('ask', 'unknown', JSON.stringify(request.command.slice(0, 80)), `the command could not be analysed (${(err as Error).message})`, false)];
+      // The label must not throw in turn (a command that is not a string lands here too).
+      findings = [make('ask', 'unknown', JSON.stringify(String(request.command ?? '').slice(0, 80)), `the command could not be analysed (${err instanceof Error ? err.message : String(err)})`, false)];
     }
     findings = this.applyRaise(findings, request.host, tags);
     findings = this.applyRemembered(findings, request, tags);

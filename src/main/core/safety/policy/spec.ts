@@ -92,6 +92,8 @@ export const ProgramSpecSchema = z.strictObject({
   write_options: z.array(Name).default([]),
   /** NAME=PATH arguments that name a file it writes (dd's `of`). */
   write_assignments: z.array(Name).default([]),
+  /** Directories where it looks up relative operands (`systemd-analyze cat-config shadow` reads /etc/shadow). */
+  search_dirs: z.array(Name).default([]),
   /** Runs code given as a file, on standard input or inline (python, perl, node...). */
   interpreter: z.boolean().default(false),
   /** Verdict when no rule matches. */
@@ -114,6 +116,10 @@ export const WrapperSpecSchema = z.strictObject({
   skip_positionals: z.number().int().min(0).default(0),
   /** Options whose value is a shell command string (su -c, flock -c, script -c). */
   command_options: z.array(Name).default([]),
+  /** Its first operand is a lock file it creates when missing (flock FILE cmd): a file write. */
+  lock_file: z.boolean().default(false),
+  /** Options whose value is the directory the command runs in (env -C, sudo -D). */
+  chdir_options: z.array(Name).default([]),
   /** Flags that make it act on its own instead of running a command (ionice -p, taskset -p). */
   direct_flags: z.array(Name).default([]),
   /** A lone `-` is an option here (su -), not an operand. */

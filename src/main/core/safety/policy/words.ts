@@ -35,6 +35,16 @@ export interface ShellWord {
   expanded: boolean;
   /** The source text of the word. */
   raw: string;
+  /**
+   * An unquoted run-time expansion is split into several words and globbed by the
+   * shell, so one such word can become any number of arguments, options included.
+   */
+  splittable?: boolean;
+  /**
+   * The words the shell makes of it when an unquoted expansion with a known value holds
+   * blanks (`x='a -o b'; sort $x` is `sort a -o b`); unset when it stays one word.
+   */
+  fields?: string[];
 }
 
 /** Variables that tell the policy nothing dangerous: their likely values stand in when they are not assigned. */
@@ -79,6 +89,10 @@ export interface WordContext {
   scope: VariableScope;
   /** Called for every command or process substitution inside the word, so its commands are judged too. */
   onSubstitution?: (node: SyntaxNode) => void;
+  /** Called for text the shell evaluates as arithmetic (`$((...))`, `${a[i]}` subscripts). */
+  onArithmetic?: (node: SyntaxNode) => void;
+  /** Called when an expansion assigns a variable (`${NAME:=value}`). */
+  onAssign?: (name: string, text: string) => void;
 }
 
 export function staticWord(text: string): ShellWord {
@@ -112,6 +126,13 @@ function unescapeDoubleQuoted(text: string): string {
 const ANSI_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
 
 function decodeAnsiC(body: string): string {
+  const decoded = decodeAnsiCEscapes(body);
+  // Bash strings are C strings: $'/etc/shadow\x00.txt' is /etc/shadow.
+  const nul = decoded.indexOf('\u0000');
+  return nul >= 0 ? decoded.slice(0, nul) : decoded;
+}
+
+function decodeAnsiCEscapes(body: string): string {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const c = body[i] as string;
@@ -164,16 +185,19 @@ function unquotedSegments(text: string): Segment[] {
 function variableSegment(name: string, source: string, ctx: WordContext, quoted: boolean): Segment {
   const value = ctx.scope.get(name);
   if (value === null) return { text: DYNAMIC, quoted, dynamic: true, source, expansion: true };
-  return { text: value, quoted: true, dynamic: false, expansion: true };
+  // Unquoted, the value is split on blanks and globbed like any unquoted text (but never brace-expanded).
+  return { text: value, quoted, dynamic: false, expansion: true };
 }
 
 function tildeExpand(segments: Segment[], ctx: WordContext): Segment[] {
   const first = segments[0];
   if (!first || first.quoted || first.dynamic || !first.text.startsWith('~')) return segments;
-  const m = /^~([A-Za-z0-9_.-]*)(\/.*)?$/s.exec(first.text);
+  const m = /^~([A-Za-z0-9_.-]*|\+)(\/.*)?$/s.exec(first.text);
   if (!m) return segments;
   const user = m[1] ?? '';
-  const home = user === '' ? (ctx.scope.get('HOME') ?? DYNAMIC) : user === 'root' ? '/root' : `/home/${user}`;
+  // `~-` and `~+` are the previous and the current working directory, not users.
+  const named = (variable: string): string => ctx.scope.get(variable) ?? DYNAMIC;
+  const home = user === '' ? named('HOME') : user === '-' ? named('OLDPWD') : user === '+' ? named('PWD') : user === 'root' ? '/root' : `/home/${user}`;
   const dynamic = home === DYNAMIC;
   return [
     { text: home, quoted: true, dynamic, source: dynamic ? '~' : undefined, expansion: true },
@@ -226,6 +250,9 @@ function collectSegments(node: SyntaxNode, ctx: WordContext, out: Segment[], quo
       const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(node.text);
       if (m) out.push(variableSegment(m[1] as string, node.text, ctx, quoted));
       else {
+        const assigned = /^\$\{([A-Za-z_][A-Za-z0-9_]*):?=/.exec(node.text);
+        if (assigned) ctx.onAssign?.(assigned[1] as string, node.text);
+        if (node.text.includes('[')) ctx.onArithmetic?.(node);
         visitSubstitutions(node, ctx);
         out.push({ text: DYNAMIC, quoted, dynamic: true, source: node.text, expansion: true });
       }
@@ -240,6 +267,7 @@ function collectSegments(node: SyntaxNode, ctx: WordContext, out: Segment[], quo
       out.push({ text: '/dev/fd/63', quoted: true, dynamic: false, expansion: true });
       return;
     case 'arithmetic_expansion':
+      ctx.onArithmetic?.(node);
       visitSubstitutions(node, ctx);
       // Arithmetic yields a number; it cannot name a file or a program worth worrying about.
       out.push({ text: '0', quoted: true, dynamic: false, expansion: true });
@@ -272,12 +300,13 @@ function escapeGlob(text: string): string {
 
 /** Expands unquoted `{a,b}` and `{1..3}` the way bash does, capped so hostile input stays cheap. */
 function braceExpand(segments: Segment[]): string[] | null {
-  if (!segments.some((s) => !s.quoted && !s.dynamic && /[{}]/.test(s.text))) return null;
+  // Bash brace-expands only the literal text of a word, never the result of an expansion.
+  if (!segments.some((s) => !s.quoted && !s.dynamic && !s.expansion && /[{}]/.test(s.text))) return null;
   // Work on text with quoted parts protected by private-use markers; the grammar may split `{a,b}` over several words.
   const protectedParts: string[] = [];
   let joined = '';
   for (const s of segments) {
-    if (s.quoted || s.dynamic) {
+    if (s.quoted || s.dynamic || s.expansion) {
       protectedParts.push(s.text);
       joined += `\uE000${protectedParts.length - 1}\uE001`;
     } else joined += s.text;
@@ -341,5 +370,60 @@ export function decodeWord(node: SyntaxNode, ctx: WordContext): ShellWord {
     raw: node.text,
   };
   if (glob) word.globPattern = segments.map((s) => (s.quoted || s.dynamic ? escapeGlob(s.text) : s.text)).join('');
+  if (segments.some((s) => s.dynamic && !s.quoted)) word.splittable = true;
+  if (segments.some((s) => s.expansion && !s.quoted && !s.dynamic && FIELD_SEPARATORS.test(s.text))) word.fields = splitFields(segments);
   return word;
+}
+
+const FIELD_SEPARATORS = /[ \t\n]/;
+
+/** Word splitting as bash does it with the default IFS: only the unquoted results of expansions are split. */
+function splitFields(segments: readonly Segment[]): string[] {
+  const fields: string[] = [];
+  let current = '';
+  let started = false;
+  for (const s of segments) {
+    if (!(s.expansion && !s.quoted && !s.dynamic)) {
+      current += s.text;
+      started = true;
+      continue;
+    }
+    const parts = s.text.split(/[ \t\n]+/);
+    parts.forEach((part, i) => {
+      if (i > 0) {
+        if (started) fields.push(current);
+        current = '';
+        started = false;
+      }
+      if (part) {
+        current += part;
+        started = true;
+      }
+    });
+  }
+  if (started) fields.push(current);
+  return fields;
+}
+
+/** The words the shell passes for one word: brace alternatives or split fields, each a word of its own. */
+export function expandWord(word: ShellWord): ShellWord[] {
+  const texts = word.alternatives.length > 1 ? word.alternatives : word.fields;
+  if (!texts) return [word];
+  return texts.map((text) => {
+    const isStatic = !text.includes(DYNAMIC);
+    const glob = GLOB_CHARS.test(text.replace(/\u0000/g, ''));
+    const part: ShellWord = {
+      text,
+      static: isStatic,
+      glob,
+      alternatives: [text],
+      dynamicParts: isStatic ? [] : word.dynamicParts,
+      processSubstitution: false,
+      expanded: word.expanded,
+      raw: word.raw,
+    };
+    if (word.splittable) part.splittable = true;
+    if (glob) part.globPattern = text;
+    return part;
+  });
 }

@@ -25,6 +25,8 @@ export interface PolicyText {
   /** Where the text came from, for error messages (a file path). */
   name: string;
   text: string;
+  /** The text already parsed from YAML (off the main thread, see load.ts). */
+  data?: unknown;
 }
 
 export interface ResolvedSettings {
@@ -77,6 +79,7 @@ function formatIssues(error: z.ZodError): string {
 }
 
 function parseDocument(source: PolicyText): unknown {
+  if (source.data !== undefined) return source.data;
   try {
     return parseYaml(source.text);
   } catch (err) {

@@ -54,6 +54,8 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
       return { host: host.name, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error: { code: 'unreachable', message: (err as Error).message } };
     }
   };
+  // Connecting needs no approval: overlap it with the policy load (the cold CLI's main cost).
+  fleet.prewarm(hosts, request.exec?.signal);
   await gate.ready();
   // Results come back in completion order, each reported as soon as its host finishes.
   const results: ExecResultLine[] = [];

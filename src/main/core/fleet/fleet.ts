@@ -99,6 +99,13 @@ export class Fleet {
     return created;
   }
 
+  /** Starts connecting to SSH hosts in the background (connections only; nothing runs). */
+  prewarm(hosts: readonly Host[], signal?: AbortSignal): void {
+    for (const host of hosts) {
+      if (host.transport === 'ssh') this.sshPool.warm(host, signal).catch(() => undefined);
+    }
+  }
+
   async gather(host: Host, spec: GatherSpec): Promise<GatherResult> {
     await this.gate.ready();
     const executor = this.executor(host);

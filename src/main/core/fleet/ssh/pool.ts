@@ -235,6 +235,15 @@ export class SshPool {
     }
   }
 
+  /**
+   * Opens the host's connection ahead of use (no channel, nothing runs). A failure is
+   * kept like any failed connect, so the real request reports it at once.
+   */
+  async warm(host: Host, signal?: AbortSignal): Promise<void> {
+    const lease = await this.lease(host, signal);
+    lease.release();
+  }
+
   /** Lets the next request try at once (after the operator fixed something: trusted a key, started the host). */
   resetBackoff(hostName: string): void {
     const entry = this.entries.get(hostName);

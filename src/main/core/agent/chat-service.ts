@@ -70,9 +70,15 @@ export class ChatService {
         throw err;
       }
     }
-    const conversation = existing ?? this.conversations.create({ title: request.message, host: request.host ?? null });
-    if (existing && request.host && request.host !== existing.host) this.conversations.setHost(existing.id, request.host);
-    this.conversations.appendMessage(conversation.id, { role: 'user', content: request.message });
+    const question = { role: 'user' as const, content: request.message };
+    let conversation;
+    if (existing) {
+      if (request.host && request.host !== existing.host) this.conversations.setHost(existing.id, request.host);
+      this.conversations.appendMessage(existing.id, question);
+      conversation = existing;
+    } else {
+      conversation = this.conversations.createWithMessage({ title: request.message, host: request.host ?? null }, question).conversation;
+    }
     // The words themselves are in the conversation; the audit log keeps their fingerprint.
     this.audit.record({
       kind: 'request',

@@ -60,6 +60,14 @@ export class ConversationRepository {
     return { id, title, host: opts.host ?? null, createdAt: now, updatedAt: now, messageCount: 0 };
   }
 
+  /** A new conversation and its first message in one transaction: a crash never leaves an empty conversation. */
+  createWithMessage(opts: { title: string; host?: string | null }, message: NewMessage): { conversation: ConversationSummary; message: StoredMessage } {
+    return this.db.transaction(() => {
+      const conversation = this.create(opts);
+      return { conversation, message: this.appendMessage(conversation.id, message) };
+    })();
+  }
+
   get(id: string): ConversationSummary | null {
     const row = this.db
       .prepare(

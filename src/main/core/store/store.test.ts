@@ -66,6 +66,15 @@ describe('Store', () => {
     expect(store.conversations.messages(conv.id)).toHaveLength(0);
   });
 
+  it('creates a conversation and its first message together or not at all', () => {
+    const store = Store.inMemory();
+    const bad = { id: 'dup', tool: 'x', args: {}, host: null, ok: true, summary: '', error: null, durationMs: 1, startedAt: '' };
+    expect(() => store.conversations.createWithMessage({ title: 't' }, { role: 'user', content: 'hi', toolCalls: [bad, bad] })).toThrow();
+    expect(store.conversations.list()).toEqual([]);
+    const { conversation } = store.conversations.createWithMessage({ title: 't' }, { role: 'user', content: 'hi' });
+    expect(store.conversations.messages(conversation.id).map((m) => m.content)).toEqual(['hi']);
+  });
+
   it('refuses a store written by a newer schema', () => {
     const file = join(tempDir(), 'x.db');
     openDatabase(file).close();

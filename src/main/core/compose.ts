@@ -72,6 +72,7 @@ export class Core implements CoreFacade {
     this.policy = new DeferredPolicy(
       loadDefaultPolicy({
         userPolicyFile: join(this.config.paths.dataDir, USER_POLICY_FILE),
+        verificationCacheDir: join(this.config.paths.dataDir, 'cache'),
         resolveHostTags: (host) => this.store.hosts.get(host)?.tags ?? [],
       }),
     );

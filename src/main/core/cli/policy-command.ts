@@ -40,14 +40,15 @@ function inventoryTags(dataDir: string): Map<string, string[]> {
   return tags;
 }
 
-async function loadPolicy(flags: { policyDir?: string; policyFile?: string }): Promise<ShellPolicy> {
+/** `proveAgain`: `policy validate` always re-checks every example instead of trusting an earlier proof. */
+async function loadPolicy(flags: { policyDir?: string; policyFile?: string }, proveAgain = false): Promise<ShellPolicy> {
   const { dataDir } = resolvePaths();
   const userPolicyFile = flags.policyFile ?? join(dataDir, USER_POLICY_FILE);
   if (flags.policyFile && !existsSync(flags.policyFile)) throw new UsageError(`--policy-file ${flags.policyFile} does not exist`);
   const tags = inventoryTags(dataDir);
   try {
     useBaselineWasmCompiler();
-    return await loadDefaultPolicy({ policyDir: flags.policyDir, userPolicyFile, resolveHostTags: (host) => tags.get(host) ?? [] });
+    return await loadDefaultPolicy({ policyDir: flags.policyDir, userPolicyFile, verificationCacheDir: proveAgain ? undefined : join(dataDir, 'cache'), resolveHostTags: (host) => tags.get(host) ?? [] });
   } catch (err) {
     if (err instanceof PolicyLoadError) throw new CliFailure(`the policy could not be loaded: ${err.message}`);
     throw err;
@@ -144,7 +145,7 @@ export function registerPolicyCommand(program: Command): void {
     .option('--policy-file <file>', 'use this override file instead of <data dir>/policy.yaml')
     .option('--json', 'print the result as JSON')
     .action(async (flags: { policyDir?: string; policyFile?: string; json?: boolean }) => {
-      const loaded = await loadPolicy(flags);
+      const loaded = await loadPolicy(flags, true);
       const stats = loaded.stats;
       process.stdout.write(flags.json ? `${JSON.stringify({ ok: true, ...stats })}\n` : `policy ${stats.version}: ${stats.rules} rules, ${stats.programs} programs, ${stats.wrappers} wrappers; every example holds\n`);
     });

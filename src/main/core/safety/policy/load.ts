@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BashParser } from './bash-parser';
@@ -18,6 +19,51 @@ export interface LoadPolicyOptions extends ShellPolicyOptions {
   overrides?: { name: string; overrides: PolicyOverrides }[];
   /** The tree-sitter-bash grammar; resolved from node_modules when omitted. */
   wasmPath?: string;
+  /**
+   * A directory where the fact "this exact policy passed all its examples with this exact
+   * engine" is remembered, so an unchanged policy is not re-proven at every start. Omit to
+   * verify every time (tests do).
+   */
+  verificationCacheDir?: string;
+}
+
+const VERIFIED_FILE = 'policy-verified.json';
+
+/**
+ * What a verification depends on: every policy text, the overrides, and the engine
+ * (the code file this module was bundled into, by content). Any change means re-verify.
+ */
+function verificationKey(defaults: PolicyText[], overrides: { name: string; data: ParsedPolicyOverrides }[]): string | null {
+  try {
+    const digest = createHash('sha256');
+    digest.update(readFileSync(fileURLToPath(import.meta.url)));
+    for (const d of defaults) digest.update(`${d.name}\0${d.text}\0`);
+    for (const o of overrides) digest.update(`${o.name}\0${JSON.stringify(o.data)}\0`);
+    return digest.digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+function readVerified(dir: string): string[] {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, VERIFIED_FILE), 'utf8')) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function rememberVerified(dir: string, key: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const keys = [key, ...readVerified(dir).filter((k) => k !== key)].slice(0, 5);
+    const tmp = join(dir, `${VERIFIED_FILE}.${process.pid}.tmp`);
+    writeFileSync(tmp, JSON.stringify(keys), { mode: 0o600 });
+    renameSync(tmp, join(dir, VERIFIED_FILE));
+  } catch {
+    // Only a speed-up: failing to remember means verifying again next time.
+  }
 }
 
 const POLICY_MARKER = join('resources', 'policy', 'default.yaml');
@@ -74,7 +120,12 @@ export async function loadDefaultPolicy(options: LoadPolicyOptions = {}): Promis
   }
   for (const o of options.overrides ?? []) overrides.push({ name: o.name, data: parseOverrides({ name: o.name, data: o.overrides }) });
   const parser = await parserReady;
-  return ShellPolicy.build(parser, { defaults, overrides }, { resolveHostTags: options.resolveHostTags });
+  const key = options.verificationCacheDir ? verificationKey(defaults, overrides) : null;
+  const alreadyProven = key !== null && readVerified(options.verificationCacheDir as string).includes(key);
+  // An unchanged policy under an unchanged engine gives the same verdicts on its examples; prove it once.
+  const policy = ShellPolicy.build(parser, { defaults, overrides }, { resolveHostTags: options.resolveHostTags }, alreadyProven ? 'none' : 'all');
+  if (key && !alreadyProven) rememberVerified(options.verificationCacheDir as string, key);
+  return policy;
 }
 
 

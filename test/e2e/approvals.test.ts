@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/build';
+import { launchBrowser, type Browser } from '../helpers/browser';
 import { startBuiltServer, type RunningServer } from '../helpers/built-server';
 import { startLlmServer, type LlmServer } from '../fixtures/llm-server/index';
 
@@ -13,9 +13,6 @@ import { startLlmServer, type LlmServer } from '../fixtures/llm-server/index';
  * and the agent's continuation streaming into the open conversation. Then the operator
  * pages: providers (settings) and usage.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const SCREENSHOTS = join(repoRoot, 'test-results');
 const TIMEOUT_MS = 20_000;
 /** The dialog ignores keys for a moment after it opens (a held Enter must not approve). */
 const ARMING_WAIT_MS = 600;
@@ -24,18 +21,15 @@ let llm: LlmServer;
 let server: RunningServer;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
+let browser: Browser;
 const scratch = mkdtempSync(join(tmpdir(), 'fm-ui-approvals-'));
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 const composer = () => page.getByLabel('Message', { exact: true });
 const dialog = () => page.getByRole('dialog');
 const replies = () => page.locator('article[data-role="assistant"]');
 
-async function screenshot(name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
-}
+const screenshot = (name: string) => browser.screenshot(name);
 
 async function send(text: string): Promise<void> {
   await composer().fill(text);
@@ -52,7 +46,6 @@ async function approvalFor(command: string): Promise<Locator> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: install Debian's chromium package (see test/e2e/ui.test.ts)`);
   llm = await startLlmServer({
     scenario: [
       { match: { lastUser: 'The operator DENIED' }, respond: { text: 'Understood: I will not run it. {{lastUser|firstLine|maxChars=200}}' } },
@@ -65,28 +58,16 @@ beforeAll(async () => {
     ],
   });
   server = await startBuiltServer({ env: { OPENAI_BASE_URL: llm.baseURL, FLEETMIND_MODEL: 'gpt-4o-mini', OPENAI_API_KEY: '' } });
-  profileDir = mkdtempSync(join(tmpdir(), 'fm-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 860 },
-    colorScheme: 'light',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  browser = await launchBrowser();
+  ({ context, page, consoleErrors } = browser);
   await page.goto(server.uiUrl);
   await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
   await llm?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 });
 

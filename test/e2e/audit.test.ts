@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/build';
+import { launchBrowser, type Browser } from '../helpers/browser';
 import { startBuiltServer, type RunningServer } from '../helpers/built-server';
 
 /**
@@ -13,16 +11,13 @@ import { startBuiltServer, type RunningServer } from '../helpers/built-server';
  * executions), Debian's Chromium reading the log, then the chain tampered with behind
  * the server's back, as an attacker with the database file would, and the view saying so.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const SCREENSHOTS = join(repoRoot, 'test-results');
 const TIMEOUT_MS = 20_000;
 
 let server: RunningServer;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
-const consoleErrors: string[] = [];
+let browser: Browser;
+let consoleErrors: string[] = [];
 
 const banner = () => page.locator('.chain-banner');
 const rows = () => page.locator('table.audit-table tr.audit-row');
@@ -31,10 +26,7 @@ const shownKinds = () => rows().evaluateAll((trs) => trs.map((tr) => tr.getAttri
 /** The seq of the table row holding the focused element (a string expression: these tests compile without the DOM lib). */
 const focusedSeq = () => page.evaluate<string | null>("(() => { const tr = document.activeElement && document.activeElement.closest('tr'); return tr ? tr.getAttribute('data-seq') : null; })()");
 
-async function screenshot(name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
-}
+const screenshot = (name: string) => browser.screenshot(name);
 
 /** What the server itself says about the log (the UI must agree with it). */
 async function apiAudit(query = ''): Promise<{ entries: { seq: number; kind: string; actor: string }[]; verify: Record<string, unknown> }> {
@@ -44,27 +36,14 @@ async function apiAudit(query = ''): Promise<{ entries: { seq: number; kind: str
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: install Debian's chromium package (see test/e2e/ui.test.ts)`);
   server = await startBuiltServer();
-  profileDir = mkdtempSync(join(tmpdir(), 'fm-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 860 },
-    colorScheme: 'light',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  browser = await launchBrowser();
+  ({ context, page, consoleErrors } = browser);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe('audit view', () => {

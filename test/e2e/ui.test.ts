@@ -1,25 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { hostname } from 'node:os';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/build';
+import { launchBrowser, type Browser } from '../helpers/browser';
 import { startBuiltServer, type RunningServer } from '../helpers/built-server';
 
 /**
  * The browser face end to end: the real built server, Debian's Chromium driven by
  * playwright-core, the real offline engine answering from this machine.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const SCREENSHOTS = join(repoRoot, 'test-results');
 const REPLY_TIMEOUT_MS = 20_000;
 
 let server: RunningServer;
 let context: BrowserContext;
 let page: Page;
-let profileDir: string;
-const consoleErrors: string[] = [];
+let browser: Browser;
+let consoleErrors: string[] = [];
 
 const composer = () => page.getByLabel('Message', { exact: true });
 const assistantReplies = () => page.locator('article[data-role="assistant"]');
@@ -34,37 +29,17 @@ async function ask(text: string, index: number): Promise<Locator> {
   return reply;
 }
 
-async function screenshot(name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
-}
+const screenshot = (name: string) => browser.screenshot(name);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `chromium not found at ${CHROMIUM}: the UI tests drive Debian's chromium package. Run the project's install script as root, \`sudo scripts/install-system-deps.sh\` (\`npm test\` as root runs it), or \`sudo apt-get install -y chromium\`.`,
-    );
-  }
   server = await startBuiltServer();
-  profileDir = mkdtempSync(join(tmpdir(), 'fm-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 860 },
-    colorScheme: 'light',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+  browser = await launchBrowser();
+  ({ context, page, consoleErrors } = browser);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe('web UI served by the headless server', () => {

@@ -120,8 +120,8 @@ export class ToolRunner {
     const key = `${tool.name}|${host.name}|${JSON.stringify(rest, Object.keys(rest).sort())}`;
     const now = Date.now();
     const hit = this.cache.get(key);
-    if (hit && (now - hit.at < this.readCacheTtlMs || hit.at === Number.POSITIVE_INFINITY)) return hit.promise;
-    // While running the entry never expires, so concurrent callers join it.
+    // A running entry's `at` is +Infinity, so `now - at` is -Infinity and it always counts as fresh.
+    if (hit && now - hit.at < this.readCacheTtlMs) return hit.promise;
     const entry = { at: Number.POSITIVE_INFINITY, promise: run() };
     this.cache.set(key, entry);
     void entry.promise.then((result) => {

@@ -21,7 +21,7 @@ import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, Provide
 import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
-import { Fleet, Inventory, keychainPassphrases } from './fleet';
+import { executionConfig, Fleet, Inventory, keychainPassphrases } from './fleet';
 import { AuditLog, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditSink } from './safety';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
@@ -90,7 +90,7 @@ export class Core implements CoreFacade {
     this.inventory = new Inventory(this.store.hosts);
     this.secrets = options.secrets ?? new KeyringSecretStore();
     // Encrypted SSH keys unlock with a passphrase from the keychain only; none is ever stored elsewhere.
-    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets) }, audit: this.audit });
+    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets) }, audit: this.audit, passEnvironment: this.config.get(executionConfig).passEnvironment });
     this.tools = new ToolRunner(
       new ToolRegistry(coreTools),
       this.fleet,

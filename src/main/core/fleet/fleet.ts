@@ -3,6 +3,7 @@ import { noAudit, type ApprovedCommand, type AuditSink, type SafetyGate } from '
 import { AuditingExecutor } from './auditing-executor';
 import { TransportUnavailableError } from './errors';
 import type { Inventory } from './inventory';
+import { passableNames } from './command-environment';
 import { LocalExecutor } from './local-executor';
 import { knownHostsName, type PublicHostKey } from './ssh/known-hosts';
 import type { HostKeyVerdict } from './ssh/host-keys';
@@ -17,6 +18,8 @@ export interface FleetOptions {
   audit?: AuditSink;
   /** Connection pool settings; defaults: ~/.ssh/known_hosts + the store's host keys, $SSH_AUTH_SOCK, ~/.ssh/id_*. */
   ssh?: Partial<SshPoolOptions>;
+  /** Environment variables commands may see besides the minimal set (config: execution.passEnvironment). */
+  passEnvironment?: readonly string[];
 }
 
 export interface HostKeyScan {
@@ -91,8 +94,8 @@ export class Fleet {
     const existing = this.executors.get(host.name);
     if (existing && existing.signature === signature) return existing.executor;
     let created: Executor;
-    if (host.transport === 'local') created = new LocalExecutor(host);
-    else if (host.transport === 'ssh') created = new SshExecutor(host, this.sshPool);
+    if (host.transport === 'local') created = new LocalExecutor(host, { passEnvironment: this.options.passEnvironment });
+    else if (host.transport === 'ssh') created = new SshExecutor(host, this.sshPool, passableNames(this.options.passEnvironment ?? []));
     else throw new TransportUnavailableError(host);
     if (this.options.audit) created = new AuditingExecutor(created, this.options.audit);
     this.executors.set(host.name, { signature, executor: created });

@@ -1,5 +1,6 @@
 export type { Executor, ExecOptions, ExecOutcome, GatherSpec, GatherResult, GatheredCommand, BatchRequest, BatchResult } from './types';
-export { LocalExecutor, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, truncationMarker } from './local-executor';
+export { LocalExecutor, DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, truncationMarker, findBash } from './local-executor';
+export { executionConfig, localCommandEnvironment, COMMAND_PATH } from './command-environment';
 export { selectHosts, SelectorError } from './selector';
 export { Inventory, localHost, LOCAL_HOST_NAME } from './inventory';
 export { Fleet, HostKeyConfirmationError, type FleetOptions, type HostKeyScan } from './fleet';

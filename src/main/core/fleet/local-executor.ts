@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Host } from '../../../shared/protocol';
 import { isApprovedCommand, type ApprovedCommand } from '../safety';
+import { COMMAND_PATH, localCommandEnvironment } from './command-environment';
 import type { ExecOptions, ExecOutcome, Executor } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -41,12 +43,48 @@ export class CappedBuffer {
 }
 
 /**
+ * bash found in the system directories, or null. Shell text runs only under bash: the
+ * policy parsed it with bash's grammar, and dash or busy-box ash read the same text
+ * differently (`echo $'\\'` quoting, `&>` redirections).
+ */
+export function findBash(): string | null {
+  for (const dir of COMMAND_PATH.split(':')) {
+    try {
+      accessSync(`${dir}/bash`, constants.X_OK);
+      return `${dir}/bash`;
+    } catch {
+      // next directory
+    }
+  }
+  return null;
+}
+
+/** The words that run shell text under the grammar that judged it: no profile, no rc file, no BASH_ENV (the environment is minimal). */
+export function bashInvocation(bash: string, text: string): string[] {
+  return [bash, '--noprofile', '--norc', '-c', text];
+}
+
+export interface LocalExecutorOptions {
+  /** Server environment variables commands may see besides the minimal set (config: execution.passEnvironment). */
+  passEnvironment?: readonly string[];
+}
+
+/**
  * Runs commands on this machine: argv without a shell when the policy gave words,
- * `sh -c` only for commands the policy parsed as compound. Each command gets its own
- * process group so a timeout or cancel kills everything it started.
+ * `bash --noprofile --norc -c` for commands the policy parsed as shell text. Every
+ * command gets the minimal environment (command-environment.ts), never the server's.
+ * Each command gets its own process group so a timeout or cancel kills everything it started.
  */
 export class LocalExecutor implements Executor {
-  constructor(readonly host: Host) {}
+  private readonly env: Record<string, string>;
+  private bash: string | null | undefined;
+
+  constructor(
+    readonly host: Host,
+    options: LocalExecutorOptions = {},
+  ) {
+    this.env = localCommandEnvironment(options.passEnvironment);
+  }
 
   run(command: ApprovedCommand, options: ExecOptions = {}): Promise<ExecOutcome> {
     if (!isApprovedCommand(command)) {
@@ -54,7 +92,13 @@ export class LocalExecutor implements Executor {
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const [file, ...args] = command.argv ? [...command.argv] : ['/bin/sh', '-c', command.command];
+    if (!command.argv) {
+      if (this.bash === undefined) this.bash = findBash();
+      if (this.bash === null) {
+        return Promise.resolve(notStarted(this.host.name, command.command, 'bash is not installed on this machine; only commands that need no shell (plain words, no pipes or redirections) can run'));
+      }
+    }
+    const [file, ...args] = command.argv ? [...command.argv] : bashInvocation(this.bash as string, command.command);
     const started = performance.now();
     const base = { host: this.host.name, command: command.command };
 
@@ -66,8 +110,7 @@ export class LocalExecutor implements Executor {
       const child = spawn(file as string, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
-        // A fixed locale keeps the output of df, ps and friends parseable.
-        env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+        env: this.env,
       });
       const killGroup = () => {
         if (child.pid === undefined) return;
@@ -141,6 +184,10 @@ export class LocalExecutor implements Executor {
   }
 
   async close(): Promise<void> {}
+}
+
+function notStarted(host: string, command: string, message: string): ExecOutcome {
+  return { host, command, exitCode: null, signal: null, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, durationMs: 0, error: { code: 'internal', message } };
 }
 
 /** Reads at most maxBytes; /proc files report size 0, so read until EOF rather than trusting stat. */

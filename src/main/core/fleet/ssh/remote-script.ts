@@ -1,31 +1,52 @@
 import { shJoin, shQuote } from './quote';
 
 /**
- * What runs on the remote host around every command (POSIX sh; dash, bash, busybox ash).
+ * What runs on the remote host around every command.
  *
- * SSH gives a command no process group of its own and no reliable way to kill it: the
- * protocol's "signal" request reaches only the session's first process, and closing the
- * channel leaves a `sleep 600` or a pipeline running. So the wrapper:
- * - runs the command with stdin from /dev/null (nothing can prompt: no PTY is ever
- *   requested, so `sudo` cannot ask for a password either) in its own session and
- *   process group (`setsid`, util-linux/busybox; without it only the command's own
- *   process can be signalled);
- * - keeps a watchdog reading the channel's stdin. Fleetmind never writes to it; when
- *   the channel is closed or sent EOF (timeout, cancellation, the client going away,
- *   the connection dropping) the watchdog sends SIGTERM to the whole process group,
- *   gives it up to ~1 s, then SIGKILL;
- * - fixes the locale (LC_ALL=C keeps df/ps/ss output parseable, as the local executor
- *   does) and adds the sbin directories to PATH for non-root logins;
+ * sshd hands the exec string to the remote user's login shell (`$SHELL -c STRING`):
+ * bash (which on Debian sources ~/.bashrc even then), dash, zsh, tcsh or fish, each with
+ * its own quoting rules. So the exec string is a constant, REMOTE_EXEC, that every one of
+ * them parses alike (single-quoted, no newline, no `!`, no backslash), and the command
+ * travels as data: one base64 line on the channel's stdin, decoded and evaluated by
+ * /bin/sh. Nothing the operator or the model wrote is ever parsed by the login shell.
+ *
+ * The decoded script (WRAPPER_SCRIPT after `set -- MODE WORDS…`):
+ * - replaces the login's environment with the minimal one (env -i: PATH fixed to the
+ *   system directories, LANG/LC_ALL=C, HOME, USER, TERM=dumb, TMPDIR, plus the names the
+ *   operator allowed in execution.passEnvironment taken from the login's environment);
+ *   BASH_ENV, ENV and everything else the login or ~/.ssh/environment set are gone;
+ * - runs shell text only under `bash --noprofile --norc -c`, the grammar the policy
+ *   parsed; a host without bash refuses shell text and still runs plain words (argv);
+ * - runs argv words with no shell at all (`exec "$@"`, so a word with `=` is never an
+ *   assignment);
+ * - runs the command with stdin from /dev/null (no PTY is ever requested, so `sudo`
+ *   cannot ask for a password either) in its own session and process group (`setsid`);
+ * - keeps a watchdog reading the channel's stdin. Fleetmind writes nothing after the
+ *   script line; when the channel is closed or sent EOF (timeout, cancellation, the
+ *   client going away, the connection dropping) the watchdog sends SIGTERM to the whole
+ *   process group, gives it up to ~1 s, then SIGKILL;
  * - exits with the command's exit status (128+N when a signal N ended it).
  *
- * Positional parameters: `argv WORD...` runs the words without a shell; `sh TEXT` runs
- * TEXT with /bin/sh -c.
+ * Modes: `argv WORD...` runs the words; `bash TEXT` runs TEXT under bash; `script TEXT`
+ * runs Fleetmind's own POSIX batch script (below) with /bin/sh.
  */
+export const REMOTE_EXEC =
+  `exec /bin/sh -c 'IFS= read -r s || exit 125; s=$(printf %s "$s" | base64 -d) || { echo "fleetmind: base64 -d failed on this host" >&2; exit 125; }; eval "$s"'`;
+
+/** The system directories, in the order the policy assumes (the same PATH as local commands). */
+const REMOTE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 export const WRAPPER_SCRIPT = [
-  'LC_ALL=C; LANG=C; export LC_ALL LANG',
-  'case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH;; esac',
   'm=$1; shift',
-  'if [ "$m" = sh ]; then set -- /bin/sh -c "$1"; fi',
+  'u=${USER:-${LOGNAME:-$(id -un 2>/dev/null)}}',
+  'case $m in',
+  `  bash) b=; for d in ${REMOTE_PATH.split(':').join(' ')}; do if [ -x "$d/bash" ]; then b=$d/bash; break; fi; done`,
+  '    if [ -z "$b" ]; then echo "fleetmind: bash is not installed on this host; only commands that need no shell (plain words, no pipes or redirections) can run here" >&2; exit 127; fi',
+  '    set -- "$b" --noprofile --norc -c "$1";;',
+  '  script) set -- /bin/sh -c "$1";;',
+  `  *) set -- /bin/sh -c 'exec "$@"' fleetmind "$@";;`,
+  'esac',
+  `set -- env -i PATH=${REMOTE_PATH} LANG=C LC_ALL=C HOME="$HOME" USER="$u" TERM=dumb TMPDIR="\${TMPDIR:-/tmp}" $FM_PASS "$@"`,
   'exec 3<&0 </dev/null',
   'if command -v setsid >/dev/null 2>&1; then setsid "$@" 3<&- & else "$@" 3<&- & fi',
   'p=$!',
@@ -50,10 +71,28 @@ export function withNonInteractiveSudo(argv: readonly string[]): string[] {
   return words;
 }
 
-/** The string sent in the SSH "exec" request: the wrapper run by /bin/sh whatever the login shell is. */
-export function remoteCommand(spec: { argv: readonly string[] } | { shell: string }): string {
-  const args = 'argv' in spec ? ['argv', ...withNonInteractiveSudo(spec.argv)] : ['sh', spec.shell];
-  return `exec /bin/sh -c ${shQuote(WRAPPER_SCRIPT)} fleetmind ${shJoin(args)}`;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** What is sent for one command: the constant exec string and the script line for its stdin. */
+export interface RemoteInvocation {
+  exec: string;
+  stdin: string;
+}
+
+export type RemoteSpec = { argv: readonly string[] } | { bash: string } | { script: string };
+
+/**
+ * The invocation for a command: `argv` words (no shell), `bash` text (shell text the
+ * policy judged), or Fleetmind's own `script`. `pass` names environment variables the
+ * command may keep from the login's environment (already validated by config; checked again).
+ */
+export function remoteCommand(spec: RemoteSpec, pass: readonly string[] = []): RemoteInvocation {
+  const args = 'argv' in spec ? ['argv', ...withNonInteractiveSudo(spec.argv)] : 'bash' in spec ? ['bash', spec.bash] : ['script', spec.script];
+  const names = pass.filter((n) => VARIABLE_NAME.test(n));
+  // `${N+"N=$N"}` is the word N=value when the login has N set, and nothing otherwise.
+  const passWords = names.map((n) => `\${${n}+"${n}=$${n}"}`).join(' ');
+  const script = [`set -- ${shJoin(args)}`, WRAPPER_SCRIPT.replace('$FM_PASS', passWords)].join('\n');
+  return { exec: REMOTE_EXEC, stdin: `${Buffer.from(script, 'utf8').toString('base64')}\n` };
 }
 
 // ---------------------------------------------------------------------------------
@@ -94,7 +133,8 @@ export function batchScript(plan: BatchPlan): string {
   ];
   plan.files.forEach((path, i) => lines.push(`F ${i} ${shQuote(path)} ${plan.maxFileBytes}`));
   plan.commands.forEach((cmd, i) => {
-    const words = cmd.argv ? withNonInteractiveSudo(cmd.argv) : ['/bin/sh', '-c', cmd.shell ?? ''];
+    // Shell text runs under bash (looked up in the minimal PATH); no bash: "not found", exit 127.
+    const words = cmd.argv ? withNonInteractiveSudo(cmd.argv) : ['bash', '--noprofile', '--norc', '-c', cmd.shell ?? ''];
     lines.push(`C ${i} ${plan.maxOutputBytes} ${shJoin(words)}`);
   });
   lines.push(`printf '${FRAME} END\\n'`);

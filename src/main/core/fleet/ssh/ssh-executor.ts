@@ -6,7 +6,7 @@ import { HostConnectionError } from '../errors';
 import { CappedBuffer, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, truncationMarker } from '../local-executor';
 import type { BatchRequest, BatchResult, ExecOptions, ExecOutcome, Executor } from '../types';
 import type { ChannelLease, SshPool } from './pool';
-import { batchScript, parseBatchOutput, remoteCommand } from './remote-script';
+import { batchScript, parseBatchOutput, remoteCommand, type RemoteInvocation } from './remote-script';
 
 /** After EOF (timeout/cancel) the remote watchdog stops the command within ~1 s; past this the channel is closed from our side. */
 const KILL_GRACE_MS = 3000;
@@ -48,12 +48,14 @@ export class SshExecutor implements Executor {
   constructor(
     readonly host: Host,
     private readonly pool: SshPool,
+    /** Login environment variables commands may keep (config: execution.passEnvironment). */
+    private readonly passEnvironment: readonly string[] = [],
   ) {}
 
   async run(command: ApprovedCommand, options: ExecOptions = {}): Promise<ExecOutcome> {
     if (!isApprovedCommand(command)) throw new Error('refusing to run a command the safety gate did not approve');
     const limit = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const raw = await this.execRemote(remoteCommand(command.argv ? { argv: command.argv } : { shell: command.command }), {
+    const raw = await this.execRemote(remoteCommand(command.argv ? { argv: command.argv } : { bash: command.command }, this.passEnvironment), {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       limit,
       signal: options.signal,
@@ -93,7 +95,7 @@ export class SshExecutor implements Executor {
       maxOutputBytes,
     });
     const bound = files.length * (maxFileBytes + 64) + entries.length * (2 * maxOutputBytes + 96) + 64;
-    const raw = await this.execRemote(remoteCommand({ shell: script }), {
+    const raw = await this.execRemote(remoteCommand({ script }, this.passEnvironment), {
       timeoutMs: request.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       limit: bound,
       signal: request.signal,
@@ -144,7 +146,7 @@ export class SshExecutor implements Executor {
 
   // ---------------------------------------------------------------------------------
 
-  private async execRemote(remote: string, params: ExecParams): Promise<RawExec> {
+  private async execRemote(remote: RemoteInvocation, params: ExecParams): Promise<RawExec> {
     const started = performance.now();
     const failed = (err: unknown): RawExec => ({
       connectError:
@@ -172,7 +174,7 @@ export class SshExecutor implements Executor {
       // status and the close, and 'exit' is a plain event that would otherwise be missed.
       const outcome = await new Promise<Promise<RawExec> | Error>((resolve) => {
         try {
-          lease.client.exec(remote, (err, channel: ClientChannel) => resolve(err ? err : this.drive(lease, channel, params, started)));
+          lease.client.exec(remote.exec, (err, channel: ClientChannel) => resolve(err ? err : this.drive(lease, channel, remote.stdin, params, started)));
         } catch (err) {
           resolve(err as Error);
         }
@@ -186,7 +188,7 @@ export class SshExecutor implements Executor {
     }
   }
 
-  private drive(lease: ChannelLease, channel: ClientChannel, params: ExecParams, started: number): Promise<RawExec> {
+  private drive(lease: ChannelLease, channel: ClientChannel, input: string, params: ExecParams, started: number): Promise<RawExec> {
     const { signal, onOutput } = params;
     return new Promise<RawExec>((resolve) => {
       const stdout = new CappedBuffer(params.limit);
@@ -280,6 +282,13 @@ export class SshExecutor implements Executor {
         // followed by 'close'
       });
       lease.client.once('close', onClientClose);
+      // The command itself: one line the constant exec string reads. Nothing follows it;
+      // EOF on this stream later is the watchdog's signal to stop the command.
+      try {
+        channel.write(input);
+      } catch {
+        // the channel closed at once; 'close' reports it
+      }
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });

@@ -1,11 +1,18 @@
 import { z } from 'zod';
 import { ApiErrorSchema } from './errors';
 
+/** Words the host selector gives a meaning of its own (fleet/selector.ts). */
+export const RESERVED_HOST_NAMES: ReadonlySet<string> = new Set(['all']);
+
 export const HostNameSchema = z
   .string()
   .min(1)
   .max(253)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'host names use letters, digits, dot, dash and underscore');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'host names use letters, digits, dot, dash and underscore')
+  // Selector words are never host names: a host called `all` would turn an approval for
+  // the host "all" into one for the whole fleet. (`*`, `?`, `!`, `,` and `tag:` are already
+  // outside the characters above.)
+  .refine((name) => !RESERVED_HOST_NAMES.has(name.toLowerCase()), 'is a host selector word ("all" means every host), so it cannot name a host');
 
 export const PrivacySchema = z.enum(['default', 'local_only']);
 

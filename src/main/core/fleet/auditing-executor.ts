@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Host } from '../../../shared/protocol';
 import type { ApprovedCommand, AuditSink } from '../safety';
-import type { BatchRequest, BatchResult, ExecOptions, ExecOutcome, Executor } from './types';
+import type { BatchRequest, BatchResult, ExecOptions, ExecOutcome, Executor, FileRead, OpenedFile } from './types';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -51,6 +51,10 @@ export class AuditingExecutor implements Executor {
 
   readFiles(paths: readonly string[], options?: { maxBytes?: number }): Promise<Record<string, string | null>> {
     return this.inner.readFiles(paths, options);
+  }
+
+  openFiles(files: readonly (string | FileRead)[], options?: { maxBytes?: number }): Promise<Record<string, OpenedFile>> {
+    return this.inner.openFiles(files, options);
   }
 
   get runBatch(): ((request: BatchRequest) => Promise<BatchResult>) | undefined {

@@ -1,5 +1,5 @@
 import type { Host } from '../../../shared/protocol';
-import { noAudit, type ApprovedCommand, type AuditSink, type SafetyGate } from '../safety';
+import { noAudit, type ApprovedCommand, type AuditSink, type PolicyVerdict, type SafetyGate } from '../safety';
 import { AuditingExecutor } from './auditing-executor';
 import { TransportUnavailableError } from './errors';
 import type { Inventory } from './inventory';
@@ -9,7 +9,8 @@ import { knownHostsName, type PublicHostKey } from './ssh/known-hosts';
 import type { HostKeyVerdict } from './ssh/host-keys';
 import { SshPool, type SshPoolOptions } from './ssh/pool';
 import { SshExecutor } from './ssh/ssh-executor';
-import type { Executor, GatherResult, GatherSpec, GatheredCommand } from './types';
+import { shQuote } from './ssh/quote';
+import type { Executor, GatherResult, GatherSpec, GatheredCommand, OpenedFile } from './types';
 
 export { TransportUnavailableError } from './errors';
 
@@ -120,31 +121,73 @@ export class Fleet {
       if (check.ok) approved[key] = check.command;
       else commands[key] = { status: 'refused', verdict: check.verdict };
     }
-    const files = spec.files ?? [];
-    if (files.length === 0 && Object.keys(approved).length === 0) return { host, files: {}, commands };
+    // Files: judged as a read of the path as given before anything is opened…
+    const refusedFiles: Record<string, PolicyVerdict> = {};
+    const files = (spec.files ?? []).filter((file) => {
+      const path = typeof file === 'string' ? file : file.path;
+      const verdict = this.judgeFileRead(host, path, spec.requester);
+      if (verdict) refusedFiles[path] = verdict;
+      return verdict === null;
+    });
+    if (files.length === 0 && Object.keys(approved).length === 0) return { host, files: Object.fromEntries(Object.keys(refusedFiles).map((p) => [p, null])), commands, ...(Object.keys(refusedFiles).length ? { refusedFiles } : {}) };
+    let read: Record<string, OpenedFile>;
     if (executor.runBatch) {
       // One round trip for the whole tool (remote hosts).
       const batch = await executor.runBatch({
         files,
+        maxFileBytes: spec.maxFileBytes,
         commands: approved,
         timeoutMs: spec.timeoutMs,
         maxOutputBytes: spec.maxOutputBytes,
         signal: spec.signal,
       });
       for (const [key, outcome] of Object.entries(batch.commands)) commands[key] = { status: 'ran', outcome };
-      return { host, files: batch.files, commands };
+      read = Object.fromEntries(Object.keys(batch.files).map((path) => [path, { content: batch.files[path] ?? null, resolved: batch.resolved[path] ?? null }]));
+    } else {
+      const [opened, ran] = await Promise.all([
+        files.length > 0 ? executor.openFiles(files, { maxBytes: spec.maxFileBytes }) : Promise.resolve({} as Record<string, OpenedFile>),
+        Promise.all(
+          Object.entries(approved).map(async ([key, command]): Promise<[string, GatheredCommand]> => {
+            const outcome = await executor.run(command, { timeoutMs: spec.timeoutMs, maxOutputBytes: spec.maxOutputBytes, signal: spec.signal });
+            return [key, { status: 'ran', outcome }];
+          }),
+        ),
+      ]);
+      for (const [key, c] of ran) commands[key] = c;
+      read = opened;
     }
-    const [read, ran] = await Promise.all([
-      files.length > 0 ? executor.readFiles(files) : Promise.resolve({}),
-      Promise.all(
-        Object.entries(approved).map(async ([key, command]): Promise<[string, GatheredCommand]> => {
-          const outcome = await executor.run(command, { timeoutMs: spec.timeoutMs, maxOutputBytes: spec.maxOutputBytes, signal: spec.signal });
-          return [key, { status: 'ran', outcome }];
-        }),
-      ),
-    ]);
-    for (const [key, c] of ran) commands[key] = c;
-    return { host, files: read, commands };
+    // …and again as a read of what the kernel actually opened (a symlink planted under
+    // /var/log, a /proc/PID/fd or cwd link): refused bytes are dropped, never returned.
+    const contents: Record<string, string | null> = {};
+    for (const [path, file] of Object.entries(read)) {
+      const verdict = file.content === null ? null : this.judgeOpenedFile(host, path, file.resolved, spec.requester);
+      if (verdict) refusedFiles[path] = verdict;
+      contents[path] = verdict ? null : file.content;
+    }
+    for (const path of Object.keys(refusedFiles)) contents[path] = null;
+    return { host, files: contents, commands, ...(Object.keys(refusedFiles).length ? { refusedFiles } : {}) };
+  }
+
+  /** The policy's verdict on reading a path, or null when it may be read. Refusals are audited. */
+  private judgeFileRead(host: Host, path: string, requester: string): PolicyVerdict | null {
+    const request = { command: `cat -- ${shQuote(path)}`, argv: ['cat', '--', path], host: host.name, requester, tags: host.tags };
+    const verdict = this.gate.evaluate(request);
+    if (verdict.decision === 'allow') return null;
+    this.gate.check(request); // records the refusal in the audit log
+    return verdict;
+  }
+
+  private judgeOpenedFile(host: Host, path: string, resolved: string | null, requester: string): PolicyVerdict | null {
+    if (resolved === null || !resolved.startsWith('/')) {
+      // Not a path (a pipe, a socket, an anonymous inode) or the kernel would not say: refuse rather than guess.
+      if (path.startsWith('/proc/') || path.startsWith('/dev/')) return null;
+      return { decision: 'ask', category: 'unknown', reasons: [`${path} opened as ${resolved ?? 'something without a path'}, which cannot be judged as a file`] };
+    }
+    // A descriptor of a deleted file reads "/path (deleted)": judge the path it had.
+    const target = resolved.replace(/ \(deleted\)$/, '');
+    if (target === path) return null;
+    const verdict = this.judgeFileRead(host, target, requester);
+    return verdict ? { ...verdict, reasons: [`${path} resolves to ${resolved}`, ...verdict.reasons] } : null;
   }
 
   /** Shows the host key an SSH host presents now and how it compares with what is known. */

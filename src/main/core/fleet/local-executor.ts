@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Host } from '../../../shared/protocol';
 import { isApprovedCommand, type ApprovedCommand } from '../safety';
 import { COMMAND_PATH, localCommandEnvironment } from './command-environment';
-import type { ExecOptions, ExecOutcome, Executor } from './types';
+import type { ExecOptions, ExecOutcome, Executor, FileRead, OpenedFile } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -176,9 +176,17 @@ export class LocalExecutor implements Executor {
   }
 
   async readFiles(paths: readonly string[], options: { maxBytes?: number } = {}): Promise<Record<string, string | null>> {
+    const opened = await this.openFiles(paths, options);
+    return Object.fromEntries(Object.entries(opened).map(([path, f]) => [path, f.content]));
+  }
+
+  async openFiles(files: readonly (string | FileRead)[], options: { maxBytes?: number } = {}): Promise<Record<string, OpenedFile>> {
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
     const entries = await Promise.all(
-      paths.map(async (path) => [path, await readCapped(path, maxBytes)] as const),
+      files.map(async (file) => {
+        const spec = typeof file === 'string' ? { path: file } : file;
+        return [spec.path, await openAndRead(spec, maxBytes)] as const;
+      }),
     );
     return Object.fromEntries(entries);
   }
@@ -190,25 +198,52 @@ function notStarted(host: string, command: string, message: string): ExecOutcome
   return { host, command, exitCode: null, signal: null, stdout: '', stderr: '', stdoutTruncated: false, stderrTruncated: false, durationMs: 0, error: { code: 'internal', message } };
 }
 
-/** Reads at most maxBytes; /proc files report size 0, so read until EOF rather than trusting stat. */
-async function readCapped(path: string, maxBytes: number): Promise<string | null> {
+/**
+ * Opens the file, then asks the kernel what the descriptor points to (/proc/self/fd/N:
+ * the target after every symlink and /proc magic link), then reads through that same
+ * descriptor: at most maxBytes from the start, or with tailLines the last lines.
+ * /proc files report size 0, so reads go until EOF rather than trusting stat.
+ */
+async function openAndRead(spec: FileRead, maxBytes: number): Promise<OpenedFile> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(spec.path, 'r');
+  } catch {
+    return { content: null, resolved: null };
+  }
+  try {
+    let resolved: string | null = null;
+    try {
+      resolved = await readlink(`/proc/self/fd/${handle.fd}`);
+    } catch {
+      resolved = null;
+    }
+    let start = 0;
+    if (spec.tailLines) {
+      // The last lines fit in the last maxBytes (they are capped to that anyway).
+      const size = (await handle.stat()).size;
+      start = Math.max(0, size - maxBytes);
+    }
     const buffer = Buffer.alloc(Math.min(maxBytes, 1024 * 1024));
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, maxBytes - total), null);
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, maxBytes - total), start + total);
       if (bytesRead === 0) break;
       chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
       total += bytesRead;
       if (total >= maxBytes) break;
     }
-    return Buffer.concat(chunks).toString('utf8');
+    let content = Buffer.concat(chunks).toString('utf8');
+    if (spec.tailLines) {
+      const lines = content.split('\n');
+      const trailing = content.endsWith('\n') ? lines.pop() : undefined;
+      content = lines.slice(-spec.tailLines).join('\n') + (trailing !== undefined ? '\n' : '');
+    }
+    return { content, resolved };
   } catch {
-    return null;
+    return { content: null, resolved: null };
   } finally {
-    await handle?.close();
+    await handle.close();
   }
 }

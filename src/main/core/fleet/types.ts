@@ -24,9 +24,22 @@ export interface ExecOutcome {
   error: ApiError | null;
 }
 
+/** A file to read: the first bytes, or with tailLines the last lines (capped to the same bytes). */
+export interface FileRead {
+  path: string;
+  tailLines?: number;
+}
+
+/** A file read that was opened first: its bytes, and what the open descriptor pointed to. */
+export interface OpenedFile {
+  content: string | null;
+  /** The path the kernel opened after every symlink and /proc magic link (null: not opened, or no path). */
+  resolved: string | null;
+}
+
 /** File reads and approved commands for one host, answered together. */
 export interface BatchRequest {
-  files?: readonly string[];
+  files?: readonly (string | FileRead)[];
   /** key → a command the safety gate approved for this host. */
   commands?: Readonly<Record<string, ApprovedCommand>>;
   /** Per file. */
@@ -40,6 +53,8 @@ export interface BatchRequest {
 
 export interface BatchResult {
   files: Record<string, string | null>;
+  /** Per file path: what its descriptor pointed to once opened. */
+  resolved: Record<string, string | null>;
   commands: Record<string, ExecOutcome>;
 }
 
@@ -49,6 +64,11 @@ export interface Executor {
   run(command: ApprovedCommand, options?: ExecOptions): Promise<ExecOutcome>;
   /** Reads small text files (e.g. /proc). Missing or unreadable files give null. */
   readFiles(paths: readonly string[], options?: { maxBytes?: number }): Promise<Record<string, string | null>>;
+  /**
+   * Opens each file first, then reports what the descriptor points to alongside the bytes
+   * read through it, so the caller judges the file that was actually opened.
+   */
+  openFiles(files: readonly (string | FileRead)[], options?: { maxBytes?: number }): Promise<Record<string, OpenedFile>>;
   /**
    * Optional: reads the files and runs the commands in ONE round trip (a remote host).
    * Every command must already be approved; the executor refuses anything else. Throws
@@ -61,7 +81,14 @@ export interface Executor {
 /** What a tool asks of a host in one go, so a remote host can answer in one round trip. */
 export interface GatherSpec {
   requester: string;
-  files?: readonly string[];
+  /**
+   * Files to read. Each is judged by the policy as a read of its path before it is
+   * opened, and again as a read of what the opened descriptor points to (symlinks,
+   * /proc magic links) before its bytes are used.
+   */
+  files?: readonly (string | FileRead)[];
+  /** Per file (default 4 MiB). */
+  maxFileBytes?: number;
   /** key → argv; each one passes the safety gate before it runs. */
   commands?: Readonly<Record<string, readonly string[]>>;
   timeoutMs?: number;
@@ -76,5 +103,7 @@ export type GatheredCommand =
 export interface GatherResult {
   host: Host;
   files: Record<string, string | null>;
+  /** Files the policy refused (before opening, or after seeing what was opened); their content is null. */
+  refusedFiles?: Record<string, PolicyVerdict>;
   commands: Record<string, GatheredCommand>;
 }

@@ -32,13 +32,17 @@ export const readFileTool = defineHostTool({
     .strict(),
   async run(args, ctx): Promise<ToolOutput<FileRead>> {
     const maxBytes = args.maxBytes ?? DEFAULT_MAX_BYTES;
-    // `head -c` through the gate: the policy judges the path (credential files are refused) like any command.
-    const g = await ctx.gather({ commands: { file: ['head', '-c', String(maxBytes), '--', args.path], size: ['stat', '-c', '%s', '--', args.path] } });
-    const file = commandOutput(g, 'file');
+    // Read by Fleetmind itself: the policy judges the path before it is opened and the
+    // file the kernel opened (symlinks, /proc links) before its bytes are used.
+    const g = await ctx.gather({ files: [args.path], maxFileBytes: maxBytes, commands: { size: ['stat', '-L', '-c', '%s', '--', args.path] } });
+    const refused = g.refusedFiles?.[args.path];
+    const content = g.files[args.path] ?? null;
     const size = Number(commandOutput(g, 'size').stdout?.trim());
-    if (file.stdout === null) {
-      return { data: { path: args.path, content: null, sizeBytes: null, truncated: false }, text: `Cannot read ${args.path}: ${file.problem}`, summary: `${args.path}: ${file.problem}` };
+    if (refused || content === null) {
+      const problem = refused ? `refused by the safety policy (${refused.decision}): ${refused.reasons.join('; ')}` : 'the file does not exist or cannot be read';
+      return { data: { path: args.path, content: null, sizeBytes: null, truncated: false }, text: `Cannot read ${args.path}: ${problem}`, summary: `${args.path}: ${problem}` };
     }
+    const file = { stdout: content };
     const truncated = Number.isFinite(size) && size > maxBytes;
     const text = `Contents of ${args.path}${truncated ? ` (first ${maxBytes} of ${size} bytes)` : ''}:\n${file.stdout}${truncated ? '\n[… file continues …]' : ''}`;
     return {

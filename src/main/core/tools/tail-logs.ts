@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { commandOutput } from './aspects';
 import { hostArg } from './host-arg';
-import { defineHostTool } from './tool';
+import { defineHostTool, type HostToolContext } from './tool';
 
 const DEFAULT_LINES = 50;
 const LOG_ROOT = '/var/log/';
@@ -31,30 +31,30 @@ export const tailLogsTool = defineHostTool({
   async run(args, ctx) {
     const n = String(args.lines ?? DEFAULT_LINES);
     if (args.path) {
-      const g = await ctx.gather({ commands: { file: ['tail', '-n', n, args.path] } });
-      const { stdout, problem } = commandOutput(g, 'file');
+      const { stdout, problem } = await tailFile(ctx, args.path, Number(n));
       return logResult(args.path, stdout, problem);
     }
     const journalArgv = ['journalctl', '--no-pager', '-o', 'short-iso', '-n', n, ...(args.unit ? ['-u', args.unit] : [])];
     const g = await ctx.gather({
       commands: {
         journal: journalArgv,
-        ...(args.unit ? {} : { syslog: ['tail', '-n', n, '/var/log/syslog'], messages: ['tail', '-n', n, '/var/log/messages'], recent: ['ls', '-1t', LOG_ROOT] }),
+        ...(args.unit ? {} : { recent: ['ls', '-1t', LOG_ROOT] }),
       },
+      // Opened by Fleetmind and judged by what was opened (a log path can be a planted symlink).
+      ...(args.unit ? {} : { files: [{ path: '/var/log/syslog', tailLines: Number(n) }, { path: '/var/log/messages', tailLines: Number(n) }] }),
     });
     const journal = commandOutput(g, 'journal');
     if (journal.stdout && !JOURNAL_EMPTY.test(journal.stdout)) return logResult(args.unit ? `journal of ${args.unit}` : 'systemd journal', journal.stdout, null);
     if (args.unit) return logResult(`journal of ${args.unit}`, null, journal.problem ?? 'the journal has no entries for this unit');
-    for (const key of ['syslog', 'messages'] as const) {
-      const out = commandOutput(g, key);
-      if (out.stdout) return logResult(key === 'syslog' ? '/var/log/syslog' : '/var/log/messages', out.stdout, null);
+    for (const path of ['/var/log/syslog', '/var/log/messages']) {
+      const text = g.files[path];
+      if (text) return logResult(path, text, null);
     }
     // No journal and no syslog (containers, minimal images): fall back to the newest *.log file.
     const newest = commandOutput(g, 'recent').stdout?.split('\n').find((f) => /\.log$/.test(f.trim()));
     if (newest) {
       const path = `${LOG_ROOT}${newest.trim()}`;
-      const g2 = await ctx.gather({ commands: { file: ['tail', '-n', n, path] } });
-      const out = commandOutput(g2, 'file');
+      const out = await tailFile(ctx, path, Number(n));
       return logResult(`${path} (no journal or syslog on this host; newest log file)`, out.stdout, out.problem);
     }
     return logResult('system log', null, 'no journal entries, no /var/log/syslog or /var/log/messages, and no *.log file in /var/log');
@@ -71,4 +71,13 @@ function logResult(source: string, stdout: string | null, problem: string | null
     text: `Last ${lines.length} lines of ${source}:\n${lines.join('\n') || '(empty)'}`,
     summary: `${lines.length} lines from ${source}`,
   };
+}
+
+/** The last lines of a log file, opened by Fleetmind and judged by what the kernel opened. */
+async function tailFile(ctx: HostToolContext, path: string, lines: number): Promise<{ stdout: string | null; problem: string | null }> {
+  const g = await ctx.gather({ files: [{ path, tailLines: lines }] });
+  const refused = g.refusedFiles?.[path];
+  if (refused) return { stdout: null, problem: `refused by the safety policy (${refused.decision}): ${refused.reasons.join('; ')}` };
+  const text = g.files[path];
+  return text === null || text === undefined ? { stdout: null, problem: 'the file does not exist or cannot be read' } : { stdout: text, problem: null };
 }

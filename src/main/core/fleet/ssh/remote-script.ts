@@ -105,8 +105,14 @@ export interface BatchPlanCommand {
   shell: string | null;
 }
 
+/** A file to read: its first bytes, or with tailLines its last lines (then capped to the same bytes). */
+export interface FileReadSpec {
+  path: string;
+  tailLines?: number;
+}
+
 export interface BatchPlan {
-  files: readonly string[];
+  files: readonly (string | FileReadSpec)[];
   commands: readonly BatchPlanCommand[];
   maxFileBytes: number;
   maxOutputBytes: number;
@@ -117,6 +123,8 @@ const FRAME = 'FM1';
 /**
  * One shell script that reads every file and runs every command in turn, writing
  * length-prefixed frames to stdout:
+ *   `FM1 P <i> <n>\n` + n bytes: the path file i's open descriptor points to (what the kernel
+ *     opened after every symlink and /proc magic link; the caller judges it before using the bytes)
  *   `FM1 F <i> <n>\n` + n bytes (file i, at most maxFileBytes; n = -1: unreadable/missing)
  *   `FM1 C <i> <exit> <stdoutBytes> <stderrBytes>\n` + min(stdoutBytes, cap) + min(stderrBytes, cap) bytes
  *   `FM1 END\n`
@@ -128,10 +136,17 @@ export function batchScript(plan: BatchPlan): string {
     'd=$(mktemp -d "${TMPDIR:-/tmp}/fleetmind.XXXXXX") || { echo "fleetmind: cannot create a temporary directory" >&2; exit 125; }',
     `trap 'rm -rf "$d"' EXIT`,
     `trap 'rm -rf "$d"; exit 143' TERM HUP INT`,
-    `F() { if head -c "$3" -- "$2" >"$d/o" 2>/dev/null; then printf '${FRAME} F %s %s\\n' "$1" "$(($(wc -c <"$d/o")))"; cat "$d/o"; else printf '${FRAME} F %s -1\\n' "$1"; fi; }`,
+    // Open first (fd 4), then say what the descriptor points to, then read through it:
+    // the bytes come from the file that was resolved, whatever the path is swapped for meanwhile.
+    `F() { if { command exec 4<"$2"; } 2>/dev/null; then readlink "/proc/$$/fd/4" >"$d/p" 2>/dev/null || : >"$d/p"; printf '${FRAME} P %s %s\\n' "$1" "$(($(wc -c <"$d/p")))"; cat "$d/p";` +
+      ` if { if [ -n "$4" ]; then tail -n "$4" <&4 >"$d/t" && head -c "$3" "$d/t"; else head -c "$3" <&4; fi; } >"$d/o" 2>/dev/null; then printf '${FRAME} F %s %s\\n' "$1" "$(($(wc -c <"$d/o")))"; cat "$d/o"; else printf '${FRAME} F %s -1\\n' "$1"; fi; exec 4<&-;` +
+      ` else printf '${FRAME} F %s -1\\n' "$1"; fi; }`,
     `C() { i=$1; c=$2; shift 2; "$@" >"$d/o" 2>"$d/e" </dev/null; r=$?; printf '${FRAME} C %s %s %s %s\\n' "$i" "$r" "$(($(wc -c <"$d/o")))" "$(($(wc -c <"$d/e")))"; head -c "$c" "$d/o"; head -c "$c" "$d/e"; }`,
   ];
-  plan.files.forEach((path, i) => lines.push(`F ${i} ${shQuote(path)} ${plan.maxFileBytes}`));
+  plan.files.forEach((file, i) => {
+    const spec = typeof file === 'string' ? { path: file } : file;
+    lines.push(`F ${i} ${shQuote(spec.path)} ${plan.maxFileBytes}${spec.tailLines ? ` ${Math.max(1, Math.floor(spec.tailLines))}` : ''}`);
+  });
   plan.commands.forEach((cmd, i) => {
     // Shell text runs under bash (looked up in the minimal PATH); no bash: "not found", exit 127.
     const words = cmd.argv ? withNonInteractiveSudo(cmd.argv) : ['bash', '--noprofile', '--norc', '-c', cmd.shell ?? ''];
@@ -151,6 +166,8 @@ export interface ParsedBatchCommand {
 
 export interface ParsedBatch {
   files: Map<number, Buffer | null>;
+  /** What each opened file's descriptor pointed to (absent: not opened). */
+  resolved: Map<number, string>;
   commands: Map<number, ParsedBatchCommand>;
   /** The END frame arrived: every part is present. */
   complete: boolean;
@@ -160,7 +177,7 @@ export interface ParsedBatch {
 
 /** Reads the frames back; a cut-off stream (timeout, dropped connection) yields the parts that completed. */
 export function parseBatchOutput(out: Buffer, maxOutputBytes: number): ParsedBatch {
-  const result: ParsedBatch = { files: new Map(), commands: new Map(), complete: false, garbage: '' };
+  const result: ParsedBatch = { files: new Map(), resolved: new Map(), commands: new Map(), complete: false, garbage: '' };
   let pos = 0;
   while (pos < out.length) {
     const nl = out.indexOf(0x0a, pos);
@@ -174,6 +191,14 @@ export function parseBatchOutput(out: Buffer, maxOutputBytes: number): ParsedBat
     if (header[1] === 'END') {
       result.complete = true;
       break;
+    }
+    if (header[1] === 'P' && header.length === 4) {
+      const index = Number(header[2]);
+      const size = Number(header[3]);
+      if (!(size >= 0) || body + size > out.length) break;
+      result.resolved.set(index, out.subarray(body, body + size).toString('utf8').replace(/\n$/, ''));
+      pos = body + size;
+      continue;
     }
     if (header[1] === 'F' && header.length === 4) {
       const index = Number(header[2]);

@@ -4,7 +4,7 @@ import type { ApiError, Host } from '../../../../shared/protocol';
 import { isApprovedCommand, type ApprovedCommand } from '../../safety';
 import { HostConnectionError } from '../errors';
 import { CappedBuffer, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS, truncationMarker } from '../local-executor';
-import type { BatchRequest, BatchResult, ExecOptions, ExecOutcome, Executor } from '../types';
+import type { BatchRequest, BatchResult, ExecOptions, ExecOutcome, Executor, FileRead, OpenedFile } from '../types';
 import type { ChannelLease, SshPool } from './pool';
 import { batchScript, parseBatchOutput, remoteCommand, type RemoteInvocation } from './remote-script';
 
@@ -108,10 +108,12 @@ export class SshExecutor implements Executor {
         ? { code: 'internal', message: `unexpected output from the remote batch: ${parsed.garbage.slice(0, 200)}` }
         : { code: 'internal', message: `the remote batch stopped early (exit ${raw.exitCode ?? raw.signal ?? '?'}): ${raw.stderr.toString('utf8').trim().slice(0, 300) || 'no message'}` });
 
-    const result: BatchResult = { files: {}, commands: {} };
-    files.forEach((path, i) => {
+    const result: BatchResult = { files: {}, resolved: {}, commands: {} };
+    files.forEach((file, i) => {
+      const path = typeof file === 'string' ? file : file.path;
       const content = parsed.files.get(i);
       result.files[path] = content ? content.toString('utf8') : null;
+      result.resolved[path] = parsed.resolved.get(i) || null;
     });
     entries.forEach(([key, cmd], i) => {
       const part = parsed.commands.get(i);
@@ -139,6 +141,12 @@ export class SshExecutor implements Executor {
   async readFiles(paths: readonly string[], options: { maxBytes?: number } = {}): Promise<Record<string, string | null>> {
     if (paths.length === 0) return {};
     return (await this.runBatch({ files: paths, maxFileBytes: options.maxBytes })).files;
+  }
+
+  async openFiles(files: readonly (string | FileRead)[], options: { maxBytes?: number } = {}): Promise<Record<string, OpenedFile>> {
+    if (files.length === 0) return {};
+    const batch = await this.runBatch({ files, maxFileBytes: options.maxBytes });
+    return Object.fromEntries(Object.keys(batch.files).map((path) => [path, { content: batch.files[path] ?? null, resolved: batch.resolved[path] ?? null }]));
   }
 
   /** The pool owns the connection; closing one host's executor closes nothing shared. */

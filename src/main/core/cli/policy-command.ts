@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { resolvePaths } from '../config';
 import { loadDefaultPolicy, PolicyLoadError, useBaselineWasmCompiler, USER_POLICY_FILE, type ShellPolicy } from '../safety';
 import { STORE_FILE, Store } from '../store';
+import { escapeControls } from '../../../shared/text/escape-controls';
 import { CliFailure, EXIT, UsageError } from './exit';
 
 interface CheckFlags {
@@ -48,7 +49,7 @@ async function loadPolicy(flags: { policyDir?: string; policyFile?: string }, pr
   const tags = inventoryTags(dataDir);
   try {
     useBaselineWasmCompiler();
-    return await loadDefaultPolicy({ policyDir: flags.policyDir, userPolicyFile, verificationCacheDir: proveAgain ? undefined : join(dataDir, 'cache'), resolveHostTags: (host) => tags.get(host) ?? [] });
+    return await loadDefaultPolicy({ policyDir: flags.policyDir, userPolicyFile, dataDir, verificationCacheDir: proveAgain ? undefined : join(dataDir, 'cache'), resolveHostTags: (host) => tags.get(host) ?? [] });
   } catch (err) {
     if (err instanceof PolicyLoadError) throw new CliFailure(`the policy could not be loaded: ${err.message}`);
     throw err;
@@ -106,10 +107,10 @@ async function checkJsonl(policy: ShellPolicy, flags: CheckFlags): Promise<void>
 
 function checkOne(policy: ShellPolicy, command: string, flags: CheckFlags): void {
   const verdict = policy.evaluate({ command, host: flags.host, requester: 'cli:policy-check', tags: flags.tag.length > 0 ? flags.tag : undefined });
-  const lines = [`${verdict.decision.toUpperCase()}  (${verdict.category.replace(/_/g, ' ')})`, ...verdict.reasons.map((r) => `  - ${r}`)];
+  const lines = [`${verdict.decision.toUpperCase()}  (${verdict.category.replace(/_/g, ' ')})`, ...verdict.reasons.map((r) => `  - ${escapeControls(r)}`)];
   if ((verdict.parts?.length ?? 0) > 1) {
     lines.push('parts:');
-    for (const p of verdict.parts ?? []) lines.push(`  ${p.decision.padEnd(5)} ${p.category.padEnd(20)} ${p.command}`);
+    for (const p of verdict.parts ?? []) lines.push(`  ${p.decision.padEnd(5)} ${p.category.padEnd(20)} ${escapeControls(p.command)}`);
   }
   if (verdict.decision === 'ask') lines.push(verdict.rememberable ? 'an approval may be remembered for this exact command' : 'an approval for this command cannot be remembered');
   lines.push(`policy ${policy.version}`);

@@ -15,6 +15,11 @@ export interface LoadPolicyOptions extends ShellPolicyOptions {
   policyDir?: string;
   /** The user's override file (YAML). A missing file is fine: it is optional. */
   userPolicyFile?: string | null;
+  /**
+   * Fleetmind's own data dir (API token, session store, audit key, database): reading or
+   * writing anything in it is judged like reading a credential, wherever FLEETMIND_HOME puts it.
+   */
+  dataDir?: string;
   /** Overrides given in code, applied after the user file (e.g. remembered approvals). */
   overrides?: { name: string; overrides: PolicyOverrides }[];
   /** The tree-sitter-bash grammar; resolved from node_modules when omitted. */
@@ -104,6 +109,35 @@ export function readPolicyDir(dir: string): PolicyText[] {
   return files.map((path) => ({ name: relative(dirname(dir), path) || path, text: readFileSync(path, 'utf8') }));
 }
 
+/** The data dir as a credential path (its default location is in paths.yaml too). */
+export function dataDirOverrides(dataDir: string): PolicyOverrides {
+  const dir = dataDir.replace(/\/+$/, '') || '/';
+  // Glob characters in the directory's name are literal (`\` escapes in policy globs).
+  const glob = (p: string) => p.replace(/[*?[\]{},\\]/g, (c) => `\\${c}`);
+  return {
+    secrets: [
+      {
+        id: 'secret-fleetmind-data-dir',
+        paths: [glob(dir), `${glob(dir)}/**`],
+        decision: 'deny',
+        category: 'credential_access',
+        reason: "is Fleetmind's own data dir (operator token, sessions, audit key, database)",
+        match: [`${dir}/api-token`, `${dir}/fleetmind.db`],
+      },
+    ],
+    write_targets: [
+      {
+        id: 'write-fleetmind-data-dir',
+        paths: [`${glob(dir)}/**`],
+        decision: 'deny',
+        category: 'credential_access',
+        reason: "is Fleetmind's own data dir (operator token, policy overrides, audit log)",
+        match: [`${dir}/policy.yaml`],
+      },
+    ],
+  };
+}
+
 /**
  * Loads the grammar and the policy once; the returned policy evaluates synchronously.
  * A rule whose examples do not hold, invalid YAML or an unknown field is a load error.
@@ -119,6 +153,7 @@ export async function loadDefaultPolicy(options: LoadPolicyOptions = {}): Promis
     overrides.push({ name: options.userPolicyFile, data: parseOverrides({ name: options.userPolicyFile, text: readFileSync(options.userPolicyFile, 'utf8') }) });
   }
   for (const o of options.overrides ?? []) overrides.push({ name: o.name, data: parseOverrides({ name: o.name, data: o.overrides }) });
+  if (options.dataDir) overrides.push({ name: 'fleetmind data dir', data: parseOverrides({ name: 'fleetmind data dir', data: dataDirOverrides(options.dataDir) }) });
   const parser = await parserReady;
   const key = options.verificationCacheDir ? verificationKey(defaults, overrides) : null;
   const alreadyProven = key !== null && readVerified(options.verificationCacheDir as string).includes(key);

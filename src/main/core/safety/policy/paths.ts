@@ -93,6 +93,8 @@ function expandTilde(token: string): string {
 }
 
 function addCandidates(text: string, cwd: string | null, relative: boolean, out: Set<string>): void {
+  // The word as one path too: a name with blanks (`/srv/fm data/api-token`) is one file to the kernel.
+  if (text.startsWith('/') && text.length <= 4096) out.add(normalizePath(text));
   for (const token of text.split(SEPARATORS)) {
     if (!token || token.length > 4096) continue;
     if (token.startsWith('-')) {

@@ -1,17 +1,24 @@
 import type { Command } from 'commander';
 import { ApprovalError } from '../agent';
 import { Core } from '../compose';
+import { escapeControls, hasControls, safeJsonStringify } from '../../../shared/text/escape-controls';
 import { CliFailure, UsageError } from './exit';
 
+/** One line of text a model, a host or an inventory wrote: every control character shown as an escape. */
+const line = (text: string) => escapeControls(text);
+
 function printApproval(a: { id: string; command: string; hosts: string[]; category: string; reasons: string[]; purpose: string | null; expiresAt: string; rootHosts: string[]; rememberable: boolean }): void {
+  const hidden = hasControls(a.command);
   process.stdout.write(
     [
-      `${a.id}`,
-      `  command:  ${a.command}`,
-      `  hosts:    ${a.hosts.join(', ')}${a.rootHosts.length ? `   (runs as ROOT on ${a.rootHosts.join(', ')})` : ''}`,
-      `  category: ${a.category}`,
-      `  why:      ${a.reasons.join('; ')}`,
-      a.purpose ? `  purpose:  ${a.purpose}` : null,
+      `${line(a.id)}`,
+      // The exact text that runs; escapes stand for the characters a terminal would act on.
+      `  command:  ${line(a.command)}`,
+      hidden ? '  WARNING:  the command contains control or invisible characters, shown above as \\x.. / \\u.... escapes; they are part of what runs' : null,
+      `  hosts:    ${a.hosts.map(line).join(', ')}${a.rootHosts.length ? `   (runs as ROOT on ${a.rootHosts.map(line).join(', ')})` : ''}`,
+      `  category: ${line(a.category)}`,
+      `  why:      ${a.reasons.map(line).join('; ')}`,
+      a.purpose ? `  purpose:  (the agent's claim, not verified) "${line(a.purpose)}"` : null,
       `  expires:  ${a.expiresAt}${a.rememberable ? '' : '   (approve once only)'}`,
     ]
       .filter(Boolean)
@@ -30,7 +37,7 @@ export function registerApprovalsCommand(program: Command): void {
       const core = new Core();
       try {
         const list = core.listApprovals();
-        if (flags.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+        if (flags.json) process.stdout.write(`${safeJsonStringify(list)}\n`);
         else if (list.approvals.length === 0) process.stdout.write('no pending approvals\n');
         else list.approvals.forEach(printApproval);
       } finally {
@@ -44,12 +51,16 @@ export function registerApprovalsCommand(program: Command): void {
     try {
       const outcome = await core.approvals.decide(id, { decision, remember: flags.remember as 'once' | 'host' | 'tag' | undefined, tag: flags.tag, reason: flags.reason, actor: 'cli' });
       for (const r of outcome.results) {
-        process.stdout.write(flags.json ? `${JSON.stringify(r)}\n` : `── ${r.host}: ${r.error ? r.error.code : `exit ${r.exitCode}`}\n${r.stdout}${r.stderr ? `stderr: ${r.stderr}` : ''}\n`);
+        process.stdout.write(
+          flags.json
+            ? `${safeJsonStringify(r)}\n`
+            : `── ${line(r.host)}: ${r.error ? r.error.code : `exit ${r.exitCode}`}\n${escapeControls(r.stdout, { multiline: true })}${r.stderr ? `stderr: ${escapeControls(r.stderr, { multiline: true })}` : ''}\n`,
+        );
       }
-      for (const rule of outcome.remembered) process.stderr.write(`remembered: this exact command is now allowed on ${rule.scope} ${rule.target} (rule ${rule.id})\n`);
-      process.stderr.write(`${decision === 'approve' ? 'approved' : 'denied'} ${id}${outcome.continued ? '; the agent is continuing the conversation' : ''}\n`);
+      for (const rule of outcome.remembered) process.stderr.write(`remembered: this exact command is now allowed on ${rule.scope} ${line(rule.target)} (rule ${rule.id})\n`);
+      process.stderr.write(`${decision === 'approve' ? 'approved' : 'denied'} ${line(id)}: ${line(outcome.approval.command)}${outcome.continued ? '; the agent is continuing the conversation' : ''}\n`);
       // Stay until the agent has written its follow-up into the conversation.
-      await outcome.continued?.catch((err: unknown) => process.stderr.write(`the agent could not continue: ${(err as Error).message}\n`));
+      await outcome.continued?.catch((err: unknown) => process.stderr.write(`the agent could not continue: ${line((err as Error).message)}\n`));
       if (outcome.results.some((r) => !r.ok)) process.exitCode = 1;
     } catch (err) {
       if (err instanceof ApprovalError) throw new CliFailure(`${err.error.code}: ${err.error.message}`, err.error.code === 'not_found' || err.error.code === 'bad_request' ? 2 : 1);

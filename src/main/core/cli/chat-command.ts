@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { ChatError } from '../agent';
+import { escapeControls, safeJsonStringify } from '../../../shared/text/escape-controls';
 import { Core } from '../compose';
 import { CliFailure, UsageError } from './exit';
+
+/** One line of what the model or a host wrote, control characters shown as escapes. */
+const line = (text: string) => escapeControls(text);
 
 interface ChatFlags {
   model?: string;
@@ -33,16 +37,22 @@ export function registerChatCommand(program: Command): void {
           {
             signal: controller.signal,
             actor: 'cli',
+            // The model's words, tool summaries and commands are shown, never obeyed: control characters become escapes.
             onEvent: (event) => {
               if (flags.json) return;
-              if (event.type === 'token') process.stdout.write(event.text);
-              else if (event.type === 'tool_call') process.stderr.write(`… ${event.tool}${event.host ? ` on ${event.host}` : ''}\n`);
-              else if (event.type === 'tool_result') process.stderr.write(`${event.call.ok ? '✓' : '✗'} ${event.call.tool} (${Math.round(event.call.durationMs)} ms): ${event.call.summary}\n`);
-              else if (event.type === 'approval_required') process.stderr.write(`⏸ approval ${event.approval.id} needed: ${event.approval.command} on ${event.approval.hosts.join(', ')} (${event.approval.category})\n`);
+              if (event.type === 'token') process.stdout.write(escapeControls(event.text, { multiline: true }));
+              else if (event.type === 'tool_call') process.stderr.write(`… ${line(event.tool)}${event.host ? ` on ${line(event.host)}` : ''}\n`);
+              else if (event.type === 'tool_result') process.stderr.write(`${event.call.ok ? '✓' : '✗'} ${line(event.call.tool)} (${Math.round(event.call.durationMs)} ms): ${line(event.call.summary)}\n`);
+              else if (event.type === 'approval_required') {
+                const a = event.approval;
+                process.stderr.write(
+                  `⏸ approval ${line(a.id)} needed: ${line(a.command)} on ${a.hosts.map(line).join(', ')} (${line(a.category)})${a.purpose ? `; the agent's stated purpose (not verified): "${line(a.purpose)}"` : ''}\n`,
+                );
+              }
             },
           },
         );
-        if (flags.json) process.stdout.write(`${JSON.stringify(response)}\n`);
+        if (flags.json) process.stdout.write(`${safeJsonStringify(response)}\n`);
         else process.stdout.write(`\n\n(conversation ${response.conversationId}; continue with --conversation ${response.conversationId})\n`);
       } catch (err) {
         if (err instanceof ChatError) {

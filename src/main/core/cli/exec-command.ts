@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ExecResultLine } from '../../../shared/protocol';
+import { escapeControls, safeJsonStringify } from '../../../shared/text/escape-controls';
 import { Core } from '../compose';
 import { fanOut, SelectorError } from '../fleet';
 import { EXIT, UsageError } from './exit';
@@ -18,12 +19,19 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
+/**
+ * Host output is the host's to choose: a hostile or compromised host can print OSC 52
+ * (write the clipboard), cursor movement or a `\r` that rewrites the line. The terminal
+ * gets it with every control character shown as an escape; lines and tabs stay. (--json
+ * carries the exact text, escaped by JSON.)
+ */
 function printHuman(line: ExecResultLine): void {
+  const out = (text: string) => escapeControls(text, { multiline: true });
   const status = line.ok ? 'ok' : line.error ? line.error.code : `exit ${line.exitCode}`;
-  process.stdout.write(`── ${line.host}: ${status} (${Math.round(line.durationMs)} ms)\n`);
-  if (line.stdout) process.stdout.write(line.stdout.endsWith('\n') ? line.stdout : `${line.stdout}\n`);
-  if (line.stderr) process.stderr.write(line.stderr.endsWith('\n') ? line.stderr : `${line.stderr}\n`);
-  if (line.error) process.stderr.write(`${line.host}: ${line.error.message}\n`);
+  process.stdout.write(`── ${escapeControls(line.host)}: ${status} (${Math.round(line.durationMs)} ms)\n`);
+  if (line.stdout) process.stdout.write(out(line.stdout.endsWith('\n') ? line.stdout : `${line.stdout}\n`));
+  if (line.stderr) process.stderr.write(out(line.stderr.endsWith('\n') ? line.stderr : `${line.stderr}\n`));
+  if (line.error) process.stderr.write(`${escapeControls(line.host)}: ${out(line.error.message)}\n`);
 }
 
 export function registerExecCommand(program: Command): void {
@@ -52,14 +60,14 @@ export function registerExecCommand(program: Command): void {
           if (err instanceof SelectorError) throw new UsageError(err.message);
           throw err;
         }
-        process.stderr.write(`running on ${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${command}\n`);
+        process.stderr.write(`running on ${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${escapeControls(command)}\n`);
         const results = await fanOut(core.fleet, core.gate, hosts, {
           command,
           argv,
           requester: 'cli:exec',
           concurrency,
           exec: { timeoutMs },
-          onResult: (line) => (flags.json ? process.stdout.write(`${JSON.stringify(line)}\n`) : printHuman(line)),
+          onResult: (line) => (flags.json ? process.stdout.write(`${safeJsonStringify(line)}\n`) : printHuman(line)),
         });
         const failed = results.filter((r) => !r.ok);
         const byCode = new Map<string, number>();

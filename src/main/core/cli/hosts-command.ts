@@ -4,7 +4,11 @@ import type { Command } from 'commander';
 import type { Host } from '../../../shared/protocol';
 import { Core } from '../compose';
 import { FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError, type HostKeyScan } from '../fleet';
+import { escapeControls, safeJsonStringify } from '../../../shared/text/escape-controls';
 import { CliFailure, EXIT, UsageError } from './exit';
+
+/** Names and addresses may come from an imported file: control characters are shown as escapes. */
+const line = (text: string) => escapeControls(text);
 
 interface AddFlags {
   address?: string;
@@ -25,7 +29,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 function describe(h: Host): string {
   if (h.transport === 'local') return 'this machine (no SSH)';
-  return `${h.user ? `${h.user}@` : ''}${h.address}:${h.port}${h.jump ? ` via ${h.jump}` : ''}`;
+  return line(`${h.user ? `${h.user}@` : ''}${h.address}:${h.port}${h.jump ? ` via ${h.jump}` : ''}`);
 }
 
 function table(rows: string[][]): string {
@@ -49,7 +53,7 @@ async function withHosts<T>(fn: (hosts: FleetHosts, core: Core) => Promise<T> | 
 }
 
 function printScan(scan: HostKeyScan): void {
-  process.stdout.write(`${scan.host} (${scan.endpoint}) presents ${scan.keyType} ${scan.fingerprint}\n`);
+  process.stdout.write(`${line(scan.host)} (${line(scan.endpoint)}) presents ${line(scan.keyType)} ${scan.fingerprint}\n`);
   if (scan.status === 'trusted') process.stdout.write('This key is already trusted.\n');
   if (scan.status === 'unknown') process.stdout.write('This key is not known yet (not in known_hosts, not confirmed in Fleetmind).\n');
   if (scan.status === 'mismatch') {
@@ -81,10 +85,10 @@ export function registerHostsCommand(program: Command): void {
       await withHosts((h) => {
         const list = h.list();
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(list)}\n`);
+          process.stdout.write(`${safeJsonStringify(list)}\n`);
           return;
         }
-        const rows = [['NAME', 'ADDRESS', 'TAGS', 'IDENTITY'], ...list.map((x) => [x.name, describe(x), x.tags.join(',') || '-', x.identityFile ?? '-'])];
+        const rows = [['NAME', 'ADDRESS', 'TAGS', 'IDENTITY'], ...list.map((x) => [line(x.name), describe(x), line(x.tags.join(',')) || '-', line(x.identityFile ?? '-')])];
         process.stdout.write(`${table(rows)}\n`);
       });
     });
@@ -118,7 +122,7 @@ export function registerHostsCommand(program: Command): void {
           jump: flags.jump ?? null,
           privacy: flags.privacy,
         });
-        process.stdout.write(`added ${host.name}: ${describe(host)}${host.tags.length ? ` [${host.tags.join(', ')}]` : ''}\n`);
+        process.stdout.write(`added ${line(host.name)}: ${describe(host)}${host.tags.length ? ` [${line(host.tags.join(', '))}]` : ''}\n`);
         process.stderr.write(`If its host key is not in ~/.ssh/known_hosts, check and confirm it with: fleetmind hosts trust ${host.name}\n`);
       });
     });
@@ -153,10 +157,10 @@ export function registerHostsCommand(program: Command): void {
         const summary = flags.sshConfig
           ? h.import('ssh-config', text, { file })
           : h.import('ansible', text, { format: /\.ya?ml$/i.test(file) ? 'yaml' : undefined });
-        for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of summary.warnings) process.stderr.write(`warning: ${line(w)}\n`);
         const total = summary.added.length + summary.updated.length;
         process.stdout.write(
-          `imported ${total} host${total === 1 ? '' : 's'} from ${file}: ${summary.added.length} added${summary.added.length ? ` (${summary.added.join(', ')})` : ''}, ${summary.updated.length} updated${summary.updated.length ? ` (${summary.updated.join(', ')})` : ''}\n`,
+          `imported ${total} host${total === 1 ? '' : 's'} from ${line(file)}: ${summary.added.length} added${summary.added.length ? ` (${line(summary.added.join(', '))})` : ''}, ${summary.updated.length} updated${summary.updated.length ? ` (${line(summary.updated.join(', '))})` : ''}\n`,
         );
         if (total === 0) process.exitCode = EXIT.failure;
       });

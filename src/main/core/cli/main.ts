@@ -8,7 +8,10 @@ import { registerProvidersCommand } from './providers-command';
 import { registerApprovalsCommand } from './approvals-command';
 import { registerPolicyCommand } from './policy-command';
 import { registerAuditCommand } from './audit-command';
+import { registerTokenCommand } from './token-command';
+import { registerUiLinkCommand } from './ui-link-command';
 import { EXIT, CliFailure } from './exit';
+import { escapeControls } from '../../../shared/text/escape-controls';
 import { FLEETMIND_VERSION } from '../version';
 
 /**
@@ -30,6 +33,8 @@ export function buildProgram(): Command {
   registerApprovalsCommand(program);
   registerPolicyCommand(program);
   registerAuditCommand(program);
+  registerTokenCommand(program);
+  registerUiLinkCommand(program);
   // Nested commands (providers add, approvals deny…) must report bad usage the same way.
   const configure = (cmd: Command): void => {
     for (const sub of cmd.commands) {
@@ -52,11 +57,12 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       if (err.exitCode === 0) return EXIT.ok;
       return EXIT.usage;
     }
+    // Messages can quote a host, a command or a file: control characters are shown as escapes.
     if (err instanceof CliFailure) {
-      process.stderr.write(`fleetmind: ${err.message}\n`);
+      process.stderr.write(`fleetmind: ${escapeControls(err.message, { multiline: true })}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`fleetmind: ${(err as Error).message ?? String(err)}\n`);
+    process.stderr.write(`fleetmind: ${escapeControls((err as Error).message ?? String(err), { multiline: true })}\n`);
     return EXIT.failure;
   }
 }

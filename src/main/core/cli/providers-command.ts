@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Core } from '../compose';
 import { LlmCallError, ProviderSettingsError } from '../llm';
+import { escapeControls } from '../../../shared/text/escape-controls';
 import { CliFailure, UsageError } from './exit';
 
 async function readStdin(): Promise<string> {
@@ -87,7 +88,7 @@ export function registerProvidersCommand(program: Command): void {
           const result = await core.testProvider(name);
           if (!result.ok) throw new CliFailure(`${name}: ${result.error.message}`);
           if (command === 'test') process.stdout.write(`${name}: ok, ${result.models.length} models (${result.latencyMs} ms)\n`);
-          else process.stdout.write(`${result.models.join('\n')}\n`);
+          else process.stdout.write(`${result.models.map((m) => escapeControls(m)).join('\n')}\n`);
         } catch (err) {
           if (err instanceof LlmCallError) throw new CliFailure(`${name}: ${err.message}`);
           throw err;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Core } from '../compose';
+import { escapeControls } from '../../../shared/text/escape-controls';
 import { UsageError } from './exit';
 
 interface UsageFlags {
@@ -25,7 +26,7 @@ export function registerUsageCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify(report)}\n`);
           return;
         }
-        const rows = report.rows.map((r) => [r.key, String(r.calls), String(r.promptTokens), String(r.completionTokens), String(r.cachedTokens), `$${r.costUsd.toFixed(4)}`]);
+        const rows = report.rows.map((r) => [escapeControls(r.key), String(r.calls), String(r.promptTokens), String(r.completionTokens), String(r.cachedTokens), `$${r.costUsd.toFixed(4)}`]);
         const header = [flags.by, 'calls', 'prompt', 'completion', 'cached', 'cost'];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
         const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();

@@ -1,5 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { ApprovalDecisionRequest, ApprovalView } from '../../../../shared/protocol';
+import { escapeControls, hasControls } from '../../../../shared/text/escape-controls';
+import { EscapedText } from '../../../app/components/EscapedText';
 import { ErrorMessage } from '../../../app/components/ErrorMessage';
 import { Modal } from '../../../app/components/Modal';
 import { Spinner } from '../../../app/components/Spinner';
@@ -183,7 +185,8 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
     }
   };
 
-  const hostLabel = approval.hosts.length === 1 ? approval.hosts[0] : `these ${approval.hosts.length} hosts`;
+  const hostLabel = approval.hosts.length === 1 ? escapeControls(approval.hosts[0]!) : `these ${approval.hosts.length} hosts`;
+  const hiddenCharacters = hasControls(approval.command);
 
   return (
     <div className="approval-review" data-approval-id={approval.id}>
@@ -224,7 +227,7 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
       <div className="approval-body">
         {approval.rootHosts.length > 0 && (
           <p className="approval-root" data-root-hosts={approval.rootHosts.join(',')}>
-            <strong>Runs as ROOT</strong> on {approval.rootHosts.join(', ')}
+            <strong>Runs as ROOT</strong> on <EscapedText text={approval.rootHosts.join(', ')} />
           </p>
         )}
 
@@ -234,8 +237,17 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
             <span className="approval-prompt" aria-hidden="true">
               ${' '}
             </span>
-            <code>{approval.command}</code>
+            {/* The exact characters that run; control and invisible ones as marked escapes, on one line. */}
+            <code>
+              <EscapedText text={approval.command} />
+            </code>
           </pre>
+          {hiddenCharacters && (
+            <p className="approval-hidden-characters" role="alert">
+              <strong>This command contains control or invisible characters.</strong> They are shown above as marked escapes (such as <code>\x1b</code> or{' '}
+              <code>\u202e</code>) and are part of what runs. A terminal or a page could show such a command differently from what it does.
+            </p>
+          )}
           <p className="approval-hint">This exact text runs. To change it, ask the agent for a different command; a proposed command cannot be edited.</p>
         </section>
 
@@ -248,7 +260,7 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
               <ul className="approval-hosts" aria-label="Hosts">
                 {approval.hosts.map((host) => (
                   <li key={host} className={`host-chip ${approval.rootHosts.includes(host) ? 'host-chip-root' : ''}`}>
-                    {host}
+                    <EscapedText text={host} />
                     {approval.rootHosts.includes(host) && <span className="host-chip-flag">root</span>}
                   </li>
                 ))}
@@ -278,8 +290,16 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
             </dd>
           </div>
           <div className="approval-fact approval-fact-wide">
-            <dt>Agent’s stated purpose</dt>
-            <dd className={approval.purpose ? 'approval-purpose' : 'muted'}>{approval.purpose ? `“${approval.purpose}”` : 'The agent gave no purpose.'}</dd>
+            <dt>Purpose (the agent’s words, not verified)</dt>
+            <dd className={approval.purpose ? 'approval-purpose' : 'muted'} title="Written by the model that proposed the command. Judge the command itself; the purpose may be wrong or misleading.">
+              {approval.purpose ? (
+                <>
+                  “<EscapedText text={approval.purpose} />”
+                </>
+              ) : (
+                'The agent gave no purpose.'
+              )}
+            </dd>
           </div>
           {approval.reasons.length > 0 && (
             <div className="approval-fact approval-fact-wide">
@@ -287,7 +307,9 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
               <dd>
                 <ul className="approval-dialog-reasons">
                   {approval.reasons.map((r) => (
-                    <li key={r}>{r}</li>
+                    <li key={r}>
+                      <EscapedText text={r} />
+                    </li>
                   ))}
                 </ul>
               </dd>

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { ApprovalDecisionResponse, ExecResultLine } from '../../../../shared/protocol';
+import { EscapedText } from '../../../app/components/EscapedText';
 import { useApprovals } from '../context';
 import { outputPreview } from '../format';
 
@@ -18,10 +19,16 @@ function ResultRow({ result }: { result: ExecResultLine }) {
       <span className={`status-icon ${result.ok ? 'status-ok' : 'status-failed'}`} aria-hidden="true">
         {result.ok ? '✓' : '✕'}
       </span>
-      <span className="result-host">{result.host}</span>
+      <span className="result-host">
+        <EscapedText text={result.host} />
+      </span>
       <span className={`result-status ${result.ok ? 'status-text-ok' : 'status-text-failed'}`}>{status}</span>
       <span className="result-duration">{formatMs(result.durationMs)}</span>
-      {output && <pre className="result-output">{output}</pre>}
+      {output && (
+        <pre className="result-output">
+          <EscapedText text={output} multiline />
+        </pre>
+      )}
     </li>
   );
 }
@@ -61,7 +68,9 @@ export function DecisionOutcome({ outcome, titleId, descriptionId }: { outcome: 
               {title}
             </h2>
             <p id={descriptionId} className="approval-subtitle">
-              <code>{approval.command}</code>
+              <code>
+                <EscapedText text={approval.command} />
+              </code>
             </p>
           </div>
         </div>
@@ -77,7 +86,10 @@ export function DecisionOutcome({ outcome, titleId, descriptionId }: { outcome: 
           <p>
             {approval.decisionReason ? (
               <>
-                The agent was told why: <q className="approval-purpose">{approval.decisionReason}</q>
+                The agent was told why:{' '}
+                <q className="approval-purpose">
+                  <EscapedText text={approval.decisionReason} multiline />
+                </q>
               </>
             ) : (
               'The agent was told it was denied (no reason given).'

@@ -1,5 +1,7 @@
 import { useId, type MouseEvent } from 'react';
 import type { AuditEntryView } from '../../../../shared/protocol';
+import { escapeControls } from '../../../../shared/text/escape-controls';
+import { EscapedText } from '../../../app/components/EscapedText';
 import { useAudit } from '../context';
 import { formatTime, KIND_LABEL, summarize } from '../format';
 
@@ -58,15 +60,21 @@ export function AuditRow({ entry, broken }: { entry: AuditEntryView; broken: boo
         <td>
           <span className={`audit-kind audit-kind-${entry.kind}`}>{KIND_LABEL[entry.kind]}</span>
         </td>
-        <td className="audit-clip audit-actor" title={entry.actor}>
+        <td className="audit-clip audit-actor" title={escapeControls(entry.actor)}>
           {entry.actor}
         </td>
         <td className="audit-clip audit-host">{entry.host ?? <span className="muted">—</span>}</td>
-        <td className="audit-clip audit-subject" title={entry.subject ?? undefined}>
-          {entry.subject ? <code>{entry.subject}</code> : <span className="muted">—</span>}
+        <td className="audit-clip audit-subject" title={entry.subject !== null ? escapeControls(entry.subject) : undefined}>
+          {entry.subject ? (
+            <code>
+              <EscapedText text={entry.subject} />
+            </code>
+          ) : (
+            <span className="muted">—</span>
+          )}
         </td>
-        <td className={`audit-clip audit-summary tone-${summary.tone}`} title={summary.text || undefined}>
-          {summary.text || <span className="muted">—</span>}
+        <td className={`audit-clip audit-summary tone-${summary.tone}`} title={summary.text ? escapeControls(summary.text) : undefined}>
+          {summary.text ? <EscapedText text={summary.text} /> : <span className="muted">—</span>}
         </td>
       </tr>
       {expanded && (
@@ -89,7 +97,9 @@ export function AuditRow({ entry, broken }: { entry: AuditEntryView; broken: boo
                 <div className="audit-fact-wide">
                   <dt>Subject</dt>
                   <dd>
-                    <code>{entry.subject}</code>
+                    <code>
+                      <EscapedText text={entry.subject} />
+                    </code>
                   </dd>
                 </div>
               )}
@@ -107,7 +117,9 @@ export function AuditRow({ entry, broken }: { entry: AuditEntryView; broken: boo
               </div>
             </dl>
             <span className="audit-data-label">Data</span>
-            <pre className="audit-json">{JSON.stringify(entry.data, null, 2)}</pre>
+            <pre className="audit-json">
+              <EscapedText text={JSON.stringify(entry.data, null, 2)} multiline />
+            </pre>
           </td>
         </tr>
       )}

@@ -1,4 +1,5 @@
 import type { PendingApproval } from '../../../../shared/protocol';
+import { EscapedText } from '../../../app/components/EscapedText';
 import { useChat } from '../context';
 
 const OUTCOME_TEXT = { approved: 'Approved', denied: 'Denied', expired: 'Expired' } as const;
@@ -18,7 +19,9 @@ export function ApprovalNotice({ approval }: { approval: PendingApproval }) {
       <div className="approval-head">
         <strong>{outcome ? OUTCOME_TEXT[outcome] : 'Waiting for approval'}</strong>
         <span className="approval-meta">
-          on <span className="approval-hosts-text">{approval.hosts.join(', ')}</span> · {approval.category.replace(/_/g, ' ')}
+          on <span className="approval-hosts-text">
+            <EscapedText text={approval.hosts.join(', ')} />
+          </span> · {approval.category.replace(/_/g, ' ')}
         </span>
         {!outcome && canReview && (
           <button type="button" className="button button-small" onClick={() => review(approval.id)}>
@@ -26,16 +29,23 @@ export function ApprovalNotice({ approval }: { approval: PendingApproval }) {
           </button>
         )}
       </div>
-      <pre className="approval-command">{approval.command}</pre>
+      <pre className="approval-command">
+        <EscapedText text={approval.command} />
+      </pre>
       {settled?.reason && (
         <p className="approval-decision-reason">
-          <span className="muted">Your reason:</span> <q>{settled.reason}</q>
+          <span className="muted">Your reason:</span>{' '}
+          <q>
+            <EscapedText text={settled.reason} multiline />
+          </q>
         </p>
       )}
       {approval.reasons.length > 0 && (
         <ul className="approval-reasons">
           {approval.reasons.map((reason) => (
-            <li key={reason}>{reason}</li>
+            <li key={reason}>
+              <EscapedText text={reason} />
+            </li>
           ))}
         </ul>
       )}

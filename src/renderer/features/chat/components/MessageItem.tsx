@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { EngineBadge } from '../../../app/components/EngineBadge';
 import { ErrorMessage } from '../../../app/components/ErrorMessage';
+import { EscapedText } from '../../../app/components/EscapedText';
 import { Spinner } from '../../../app/components/Spinner';
 import type { MessageView } from '../model';
 import { ApprovalNotice } from './ApprovalNotice';
@@ -35,7 +36,15 @@ export const MessageItem = memo(function MessageItem({ message }: { message: Mes
       {message.approvals.map((approval) => (
         <ApprovalNotice key={approval.id} approval={approval} />
       ))}
-      {isUser ? <p className="user-text">{message.text}</p> : message.text && <pre className="reply">{message.text}</pre>}
+      {isUser ? (
+        <p className="user-text">{message.text}</p>
+      ) : (
+        message.text && (
+          <pre className="reply">
+            <EscapedText text={message.text} multiline />
+          </pre>
+        )
+      )}
       {message.error && <ErrorMessage error={message.error} />}
       {message.status === 'stopped' && <p className="muted">Stopped before the answer was complete.</p>}
     </article>

@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { EscapedText } from '../../../app/components/EscapedText';
 import { Spinner } from '../../../app/components/Spinner';
 import type { ToolCallView } from '../model';
 
@@ -30,22 +31,31 @@ export function ToolCallCard({ call }: { call: ToolCallView }) {
       <button type="button" className="tool-head" aria-expanded={expanded} aria-controls={argsId} onClick={() => setExpanded((v) => !v)}>
         <StatusIcon status={call.status} />
         <code className="tool-name">{call.tool}</code>
-        {call.host && <span className="tool-host">on {call.host}</span>}
+        {call.host && (
+          <span className="tool-host">
+            on <EscapedText text={call.host} />
+          </span>
+        )}
         <span className={`tool-status status-text-${call.status}`}>{STATUS_TEXT[call.status]}</span>
         {call.durationMs !== null && <span className="tool-duration">{formatDuration(call.durationMs)}</span>}
         <span className="tool-chevron" aria-hidden="true">
           {expanded ? '▾' : '▸'}
         </span>
       </button>
-      {call.summary && <p className="tool-summary">{call.summary}</p>}
+      {/* Summaries quote host output: control characters are shown, not obeyed. */}
+      {call.summary && (
+        <p className="tool-summary">
+          <EscapedText text={call.summary} multiline />
+        </p>
+      )}
       {call.error && call.status !== 'held' && (
         <p className="tool-error">
-          <code>{call.error.code}</code> {call.error.message}
+          <code>{call.error.code}</code> <EscapedText text={call.error.message} multiline />
         </p>
       )}
       <div id={argsId} hidden={!expanded} className="tool-args">
         <span className="tool-args-label">Arguments</span>
-        <pre>{hasArgs ? JSON.stringify(call.args, null, 2) : '{} (defaults)'}</pre>
+        <pre>{hasArgs ? <EscapedText text={JSON.stringify(call.args, null, 2)} multiline /> : '{} (defaults)'}</pre>
       </div>
     </li>
   );

@@ -22,11 +22,13 @@ import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
 import { executionConfig, Fleet, Inventory, keychainPassphrases } from './fleet';
-import { AuditLog, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditSink } from './safety';
+import { AuditLog, auditConfig, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditCheckpointReason, type AuditSink } from './safety';
+import { auditLogId, SyslogAnchor } from './audit-anchor';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
 import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
 import { FLEETMIND_VERSION } from './version';
+import { terminalSafeLog } from './log-stream';
 
 /** How long an operator has to decide on a queued command before it expires unrun. */
 const APPROVAL_TTL_MS = 30 * 60 * 1000;
@@ -35,6 +37,25 @@ export interface CoreOptions extends ConfigSources {
   logger?: Logger;
   /** The keychain; tests pass an in-memory one. */
   secrets?: SecretStore;
+  /** The `logger` program for `audit.anchor: syslog` (tests inject a fake; default: the system's). */
+  syslogLogger?: string;
+}
+
+/**
+ * Cores whose audit log is still open. As the process exits (a CLI that returns, a
+ * `process.exit`, an uncaught error), each signs a last checkpoint, so the rows this
+ * process appended are vouched for even when nobody called close(). better-sqlite3 is
+ * synchronous, which is what an 'exit' handler allows.
+ */
+const openCores = new Set<Core>();
+let exitHookInstalled = false;
+function signOnExit(core: Core): void {
+  openCores.add(core);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const open of openCores) open.flushAudit('exit');
+  });
 }
 
 /**
@@ -61,11 +82,13 @@ export class Core implements CoreFacade {
   /** The model-driven agent, when a provider is configured. */
   readonly modelEngine: ModelEngine | null;
   readonly approvals: ApprovalService;
+  /** Writes checkpoint heads to the system log when `audit.anchor: syslog` is set. */
+  readonly auditAnchor: SyslogAnchor | null;
   private readonly startedAt = performance.now();
 
   constructor(options: CoreOptions = {}) {
     this.config = new Config(options);
-    this.logger = options.logger ?? pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+    this.logger = options.logger ?? pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, terminalSafeLog(pino.destination(2)));
     this.store = Store.open(this.config.paths.dataDir);
     // The grammar and rules load in the background; until then every command is refused (fail closed).
     useBaselineWasmCompiler();
@@ -73,10 +96,28 @@ export class Core implements CoreFacade {
       loadDefaultPolicy({
         userPolicyFile: join(this.config.paths.dataDir, USER_POLICY_FILE),
         verificationCacheDir: join(this.config.paths.dataDir, 'cache'),
+        dataDir: this.config.paths.dataDir,
         resolveHostTags: (host) => this.store.hosts.get(host)?.tags ?? [],
       }),
     );
-    this.auditLog = new AuditLog(this.store.db, loadOrCreateAuditKey(this.config.paths.dataDir));
+    let anchorWarned = false;
+    this.auditAnchor =
+      this.config.get(auditConfig).anchor === 'syslog'
+        ? new SyslogAnchor({
+            logId: auditLogId(this.config.paths.dataDir),
+            logger: options.syslogLogger,
+            // Once per process at warn level: a missing syslog fails every checkpoint alike.
+            onError: (err) => {
+              this.logger[anchorWarned ? 'debug' : 'warn']({ err: err.message }, 'could not anchor the audit head in the system log (audit.anchor: syslog)');
+              anchorWarned = true;
+            },
+          })
+        : null;
+    // A checkpoint follows every batch of appends (one request, one CLI step) and ends every process.
+    this.auditLog = new AuditLog(this.store.db, loadOrCreateAuditKey(this.config.paths.dataDir), {
+      onCheckpoint: this.auditAnchor ? (c) => this.auditAnchor?.anchor(c) : undefined,
+    });
+    signOnExit(this);
     this.audit = {
       record: (entry) => {
         try {
@@ -222,8 +263,29 @@ export class Core implements CoreFacade {
     };
   }
 
+  /**
+   * Signs a checkpoint for the rows this process appended since the last one (if any),
+   * and, on 'exit', writes the pending anchor synchronously. Never throws.
+   */
+  flushAudit(reason: Extract<AuditCheckpointReason, 'close' | 'exit'>): void {
+    if (this.store.db.open) {
+      try {
+        this.auditLog.flush(reason);
+      } catch (err) {
+        this.logger.error({ err }, 'could not write the closing audit checkpoint');
+      }
+    }
+    if (reason === 'exit') this.auditAnchor?.flushSync();
+  }
+
   async close(): Promise<void> {
+    // Signed before anything asynchronous, so a caller that does not await close() still gets it.
+    this.flushAudit('close');
     await this.fleet.close();
+    // Closing the fleet may have recorded cancelled executions.
+    this.flushAudit('close');
+    openCores.delete(this);
     this.store.close();
+    await this.auditAnchor?.drain();
   }
 }

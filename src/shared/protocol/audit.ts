@@ -25,7 +25,16 @@ export const AuditQuerySchema = z
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 
 export const AuditVerifySchema = z.union([
-  z.object({ ok: z.literal(true), rows: z.number(), checkpoints: z.number(), firstSeq: z.number().nullable(), lastSeq: z.number().nullable(), uncheckpointedRows: z.number() }),
+  z.object({
+    ok: z.literal(true),
+    rows: z.number(),
+    checkpoints: z.number(),
+    firstSeq: z.number().nullable(),
+    lastSeq: z.number().nullable(),
+    uncheckpointedRows: z.number(),
+    /** Present when the log was checked against heads anchored outside the data dir (`audit verify --head/--journal`). */
+    anchors: z.object({ checked: z.number(), pruned: z.number(), newestSeq: z.number() }).optional(),
+  }),
   z.object({ ok: z.literal(false), brokenAt: z.number(), problem: z.string(), rows: z.number(), checkpoints: z.number() }),
 ]);
 export type AuditVerify = z.infer<typeof AuditVerifySchema>;

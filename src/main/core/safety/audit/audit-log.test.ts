@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../store';
-import { AuditLog, canonicalJson, hashAuditRow, loadOrCreateAuditKey, readAuditKey, type AuditVerifyResult } from './index';
+import { AuditLog, canonicalJson, hashAuditRow, loadOrCreateAuditKey, readAuditKey, type AuditCheckpoint, type AuditLogOptions, type AuditVerifyResult } from './index';
 
 const KEY = Buffer.alloc(32, 7);
 
@@ -11,8 +11,9 @@ let store: Store;
 let clock: number;
 const now = (): Date => new Date(Date.UTC(2025, 0, 1) + clock++ * 1000);
 
-function open(options: { checkpointEvery?: number } = {}): AuditLog {
-  return new AuditLog(store.db, KEY, { now, checkpointEvery: options.checkpointEvery ?? 1000 });
+function open(options: AuditLogOptions = {}): AuditLog {
+  // Batch checkpoints are off unless a test asks for them, so counts stay deterministic.
+  return new AuditLog(store.db, KEY, { now, checkpointEvery: 1000, scheduleBatch: null, ...options });
 }
 
 function fill(log: AuditLog, n: number): void {
@@ -199,5 +200,149 @@ describe('audit key', () => {
     expect(statSync(join(dir, 'audit.key')).mode & 0o777).toBe(0o600);
     expect(loadOrCreateAuditKey(dir).equals(key)).toBe(true);
     expect(readAuditKey(dir)?.equals(key)).toBe(true);
+  });
+});
+
+describe('checkpoints after every batch and at the end of every process', () => {
+  it('signs the end of each batch of appends once, on the next turn of the event loop by default', async () => {
+    const log = open({ scheduleBatch: undefined });
+    fill(log, 3);
+    expect(log.checkpoints()).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log.checkpoints().map((c) => [c.seq, c.reason])).toEqual([[3, 'batch']]);
+    fill(log, 2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log.checkpoints().map((c) => [c.seq, c.reason])).toEqual([
+      [3, 'batch'],
+      [5, 'batch'],
+    ]);
+    expect(log.verify()).toMatchObject({ ok: true, uncheckpointedRows: 0 });
+  });
+
+  it('uses the scheduler it is given, and skips a batch the owner already flushed', () => {
+    const queued: Array<() => void> = [];
+    const log = open({ scheduleBatch: (run) => queued.push(run) });
+    fill(log, 4);
+    expect(queued).toHaveLength(1);
+    expect(log.flush('close')?.reason).toBe('close');
+    queued.shift()?.();
+    expect(log.checkpoints().map((c) => c.reason)).toEqual(['close']);
+  });
+
+  it('does nothing when the database was closed before the batch ran', async () => {
+    const log = open({ scheduleBatch: undefined });
+    fill(log, 1);
+    store.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    store = Store.inMemory();
+  });
+
+  it('flush signs only when this log appended since its last checkpoint', () => {
+    const log = open();
+    expect(log.flush('exit')).toBeNull();
+    fill(log, 2);
+    expect(log.flush('exit')).toMatchObject({ seq: 2, reason: 'exit' });
+    expect(log.flush('exit')).toBeNull();
+    expect(new AuditLog(store.db, null).flush('exit')).toBeNull();
+  });
+
+  it('keeps the periodic checkpoint within a long batch', () => {
+    const log = open({ checkpointEvery: 3 });
+    fill(log, 7);
+    expect(log.checkpoints().map((c) => [c.seq, c.reason])).toEqual([
+      [3, 'periodic'],
+      [6, 'periodic'],
+    ]);
+  });
+
+  it('tells onCheckpoint of every checkpoint, retention included, and survives a throwing one', () => {
+    const seen: AuditCheckpoint[] = [];
+    const log = open({ onCheckpoint: (c) => seen.push(c) });
+    fill(log, 4);
+    log.flush('close');
+    log.applyRetention({ throughSeq: 2 });
+    expect(seen.map((c) => [c.seq, c.reason])).toEqual([
+      [4, 'close'],
+      [2, 'retention'],
+    ]);
+    const throwing = open({
+      onCheckpoint: () => {
+        throw new Error('no syslog');
+      },
+    });
+    fill(throwing, 1);
+    expect(throwing.flush('close')).toMatchObject({ seq: 5 });
+  });
+});
+
+describe('the head and anchored heads', () => {
+  it('names the newest row, or the genesis of an empty log, or the last row retention removed', () => {
+    const log = open();
+    expect(log.head()).toEqual({ seq: 0, hash: '0'.repeat(64), at: null });
+    fill(log, 3);
+    const third = log.list().at(-1);
+    expect(log.head()).toEqual({ seq: 3, hash: third?.hash, at: third?.at });
+    log.applyRetention({ throughSeq: 3 });
+    expect(log.head()).toEqual({ seq: 3, hash: third?.hash, at: null });
+  });
+
+  it('verifies against anchors that still hold', () => {
+    const log = open();
+    fill(log, 3);
+    const early = log.head();
+    fill(log, 3);
+    const late = log.head();
+    log.checkpoint();
+    expect(log.verify({ anchors: [early, late] })).toMatchObject({ ok: true, anchors: { checked: 2, pruned: 0, newestSeq: 6 } });
+    expect(log.verify({ anchors: [{ seq: 0, hash: '0'.repeat(64) }] })).toMatchObject({ ok: true });
+    expect(log.verify()).not.toHaveProperty('anchors');
+  });
+
+  it('catches the newest rows removed with the checkpoints that vouched for them only against an anchor', () => {
+    const log = open();
+    fill(log, 5);
+    log.checkpoint();
+    const anchored = log.head();
+    disarm();
+    store.db.prepare('DELETE FROM audit_log WHERE seq > 3').run();
+    store.db.prepare('DELETE FROM audit_checkpoints WHERE seq > 3').run();
+    expect(log.verify()).toMatchObject({ ok: true, lastSeq: 3 });
+    const result = broken(log.verify({ anchors: [anchored] }));
+    expect(result.brokenAt).toBe(4);
+    expect(result.problem).toBe('rows 4 to 5 were removed from the end of the log (an anchored head names row 5)');
+  });
+
+  it('catches a log rewritten and re-signed with the key beside it only against an anchor', () => {
+    const log = open();
+    fill(log, 4);
+    log.checkpoint();
+    const anchored = log.head();
+    // The attacker holds the key: drop everything, write a history of their own, sign it.
+    disarm();
+    const rows = log.list();
+    store.db.exec('DELETE FROM audit_log; DELETE FROM audit_checkpoints;');
+    const forger = open();
+    for (const row of rows) forger.append({ kind: row.kind, actor: row.actor, host: row.host, subject: row.seq === 2 ? 'uptime' : row.subject, data: row.data });
+    forger.checkpoint();
+    expect(log.verify()).toMatchObject({ ok: true, rows: 4 });
+    const result = broken(log.verify({ anchors: [{ ...anchored, at: '2025-01-01T00:00:00.000Z' }] }));
+    expect(result.brokenAt).toBe(4);
+    expect(result.problem).toMatch(/^row 4 is not the row that was anchored at 2025-01-01T00:00:00.000Z \(4:[0-9a-f]{16}…\): the log was rewritten at or before row 4 and re-signed$/);
+  });
+
+  it('skips older anchors retention has removed but insists on the newest one', () => {
+    const log = open();
+    fill(log, 2);
+    const old = log.head();
+    fill(log, 2);
+    const atCut = log.head();
+    fill(log, 2);
+    const newest = log.head();
+    log.applyRetention({ throughSeq: 4 });
+    expect(log.verify({ anchors: [old, atCut, newest] })).toMatchObject({ ok: true, anchors: { checked: 2, pruned: 1, newestSeq: 6 } });
+    const result = broken(log.verify({ anchors: [old] }));
+    expect(result.brokenAt).toBe(2);
+    expect(result.problem).toMatch(/removed by retention \(through row 4\)/);
+    expect(broken(log.verify({ anchors: [{ seq: 4, hash: 'f'.repeat(64) }] })).problem).toMatch(/^row 4 is not the row that was anchored/);
   });
 });

@@ -27,27 +27,70 @@ export interface AuditEntry {
   hash: string;
 }
 
+/**
+ * Why a checkpoint was written: `batch` after the appends of one turn of the event loop
+ * (one request, one CLI step), `close` when the owner closes the log, `exit` by the
+ * process-exit safety net, `periodic` every `checkpointEvery` rows, `manual`, `retention`.
+ */
+export type AuditCheckpointReason = 'periodic' | 'manual' | 'retention' | 'close' | 'batch' | 'exit';
+
 export interface AuditCheckpoint {
   id: number;
   /** The last row the checkpoint vouches for (0 for an empty log). */
   seq: number;
   hash: string;
   at: string;
-  reason: 'periodic' | 'manual' | 'retention' | 'close';
+  reason: AuditCheckpointReason;
   /** Rows up to this seq were removed by retention; the chain restarts after it. */
   prunedThrough: number;
   mac: string;
 }
 
+/**
+ * The end of the chain as it was at some moment, kept somewhere the data dir's user cannot
+ * rewrite (the system journal, a ticket, another machine): the row's seq and hash. Because
+ * every row's hash covers all rows before it, a log that still holds this row with this
+ * hash holds the same history up to it.
+ */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+  /** When it was taken (informational). */
+  at?: string | null;
+}
+
+/** What the anchors given to verify() proved: how many were checked, and how many named rows retention has removed since. */
+export interface AuditAnchorsResult {
+  checked: number;
+  pruned: number;
+  newestSeq: number;
+}
+
 export type AuditVerifyResult =
-  | { ok: true; rows: number; checkpoints: number; firstSeq: number | null; lastSeq: number | null; uncheckpointedRows: number }
+  | { ok: true; rows: number; checkpoints: number; firstSeq: number | null; lastSeq: number | null; uncheckpointedRows: number; anchors?: AuditAnchorsResult }
   | { ok: false; brokenAt: number; problem: string; rows: number; checkpoints: number };
 
 export interface AuditLogOptions {
-  /** Write a signed checkpoint after this many appended rows (so truncation at the end is detected). */
+  /** Also write a signed checkpoint after this many appended rows, within a batch. */
   checkpointEvery?: number;
   now?: () => Date;
+  /**
+   * Defers the checkpoint that follows a batch of appends. The default runs it on the next
+   * turn of the event loop (an unref'd setImmediate), so every request, tool step or CLI
+   * command ends signed; null turns batch checkpoints off (only periodic, manual, flush).
+   */
+  scheduleBatch?: ((run: () => void) => void) | null;
+  /**
+   * Told of every checkpoint written, so the owner can anchor the head outside the data dir.
+   * Must not throw; an exception is swallowed so that anchoring never stops the log.
+   */
+  onCheckpoint?: (checkpoint: AuditCheckpoint) => void;
 }
+
+/** Runs `run` on the next turn of the event loop without keeping the process alive for it. */
+const nextTurn = (run: () => void): void => {
+  setImmediate(run).unref();
+};
 
 export class AuditKeyError extends Error {
   constructor(message: string) {
@@ -92,6 +135,11 @@ export function hashOutput(output: string | Buffer): string {
   return createHash('sha256').update(output).digest('hex');
 }
 
+function notAnchoredRow(seq: number, anchor: AuditAnchor): string {
+  const when = anchor.at ? ` at ${anchor.at}` : '';
+  return `row ${seq} is not the row that was anchored${when} (${seq}:${anchor.hash.slice(0, 16)}…): the log was rewritten at or before row ${seq} and re-signed`;
+}
+
 function rowToEntry(row: AuditRow): AuditEntry {
   return {
     seq: row.seq,
@@ -116,7 +164,10 @@ function rowToEntry(row: AuditRow): AuditEntry {
 export class AuditLog {
   private readonly checkpointEvery: number;
   private readonly now: () => Date;
+  private readonly scheduleBatch: ((run: () => void) => void) | null;
+  private readonly onCheckpoint: ((checkpoint: AuditCheckpoint) => void) | null;
   private appendedSinceCheckpoint = 0;
+  private batchPending = false;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -126,6 +177,8 @@ export class AuditLog {
     if (key !== null && key.length < 16) throw new AuditKeyError('the audit key must be at least 16 bytes');
     this.checkpointEvery = options.checkpointEvery ?? 50;
     this.now = options.now ?? (() => new Date());
+    this.scheduleBatch = options.scheduleBatch === undefined ? nextTurn : options.scheduleBatch;
+    this.onCheckpoint = options.onCheckpoint ?? null;
   }
 
   private requireKey(): Buffer {
@@ -168,11 +221,30 @@ export class AuditLog {
     })();
     this.appendedSinceCheckpoint++;
     if (this.appendedSinceCheckpoint >= this.checkpointEvery) this.checkpoint('periodic');
+    else if (this.scheduleBatch && !this.batchPending) {
+      this.batchPending = true;
+      this.scheduleBatch(() => {
+        this.batchPending = false;
+        // The owner may have closed the database (and flushed) in the meantime.
+        if (this.db.open) this.flush('batch');
+      });
+    }
     return entry;
   }
 
+  /**
+   * Signs the end of the chain if rows were appended through this log since its last
+   * checkpoint; returns the checkpoint, or null when there was nothing to sign. Owners call
+   * it when they close and as their process exits, so that removing the newest rows is
+   * always caught.
+   */
+  flush(reason: Extract<AuditCheckpointReason, 'batch' | 'close' | 'exit' | 'manual'> = 'manual'): AuditCheckpoint | null {
+    if (this.appendedSinceCheckpoint === 0 || this.key === null) return null;
+    return this.checkpoint(reason);
+  }
+
   /** Signs the current end of the chain. */
-  checkpoint(reason: AuditCheckpoint['reason'] = 'manual', prunedThrough = 0): AuditCheckpoint {
+  checkpoint(reason: AuditCheckpointReason = 'manual', prunedThrough = 0): AuditCheckpoint {
     const last = this.last();
     const at = this.now().toISOString();
     const mac = this.mac({ seq: last.seq, hash: last.hash, at, reason, prunedThrough });
@@ -180,7 +252,28 @@ export class AuditLog {
       .prepare('INSERT INTO audit_checkpoints (seq, hash, at, reason, pruned_through, mac) VALUES (?, ?, ?, ?, ?, ?)')
       .run(last.seq, last.hash, at, reason, prunedThrough, mac);
     this.appendedSinceCheckpoint = 0;
-    return { id: Number(info.lastInsertRowid), seq: last.seq, hash: last.hash, at, reason, prunedThrough, mac };
+    return this.announce({ id: Number(info.lastInsertRowid), seq: last.seq, hash: last.hash, at, reason, prunedThrough, mac });
+  }
+
+  private announce(checkpoint: AuditCheckpoint): AuditCheckpoint {
+    try {
+      this.onCheckpoint?.(checkpoint);
+    } catch {
+      // Anchoring is best effort by contract; the checkpoint itself is written.
+    }
+    return checkpoint;
+  }
+
+  /**
+   * The end of the chain: the newest row's seq, hash and time (after retention removed
+   * every row, the last removed one; seq 0 for a log that never had a row). What an
+   * operator copies elsewhere to check the log against later.
+   */
+  head(): AuditAnchor & { at: string | null } {
+    const row = this.db.prepare('SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string; at: string } | undefined;
+    if (row) return row;
+    const last = this.last();
+    return { seq: last.seq, hash: last.hash, at: null };
   }
 
   /** Entries in order, optionally after (or before, for paging back) a seq and of one kind. */
@@ -218,7 +311,7 @@ export class AuditLog {
    */
   applyRetention(options: { throughSeq?: number; before?: Date }): { removed: number; checkpoint: AuditCheckpoint | null } {
     this.requireKey();
-    return this.db.transaction(() => {
+    const result = this.db.transaction((): { removed: number; checkpoint: AuditCheckpoint | null } => {
       let through = options.throughSeq ?? 0;
       if (options.before) {
         const row = this.db.prepare('SELECT MAX(seq) AS seq FROM audit_log WHERE at < ?').get(options.before.toISOString()) as { seq: number | null };
@@ -235,6 +328,8 @@ export class AuditLog {
       const checkpoint: AuditCheckpoint = { id: Number(info.lastInsertRowid), seq: target.seq, hash: target.hash, at, reason: 'retention', prunedThrough: target.seq, mac };
       return { removed, checkpoint };
     })();
+    if (result.checkpoint) this.announce(result.checkpoint);
+    return result;
   }
 
   /**
@@ -242,8 +337,14 @@ export class AuditLog {
    * hash, link to the previous row, and follow it in sequence; every checkpoint must
    * carry a valid signature and match the row it vouches for, and no row it vouches
    * for may be missing. Reports the first broken row.
+   *
+   * `anchors` are heads kept outside the data dir: each must still be in the log with
+   * the same hash. They catch what the key beside the database cannot: the newest rows
+   * removed together with the checkpoints that vouched for them, or the whole log
+   * rewritten and re-signed. An anchor for a row that retention has since removed is
+   * skipped (counted as pruned), except the newest one, which must still be checkable.
    */
-  verify(): AuditVerifyResult {
+  verify(options: { anchors?: readonly AuditAnchor[] } = {}): AuditVerifyResult {
     const key = this.requireKey();
     const checkpoints = this.checkpoints();
     const rowCount = (this.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
@@ -263,6 +364,9 @@ export class AuditLog {
     let prevHash = retention ? retention.hash : GENESIS;
     const vouched = new Map<number, AuditCheckpoint[]>();
     for (const c of checkpoints) if (c.seq >= expectedSeq) vouched.set(c.seq, [...(vouched.get(c.seq) ?? []), c]);
+    const anchors = options.anchors ?? [];
+    const anchored = new Map<number, AuditAnchor[]>();
+    for (const a of anchors) anchored.set(a.seq, [...(anchored.get(a.seq) ?? []), a]);
 
     let lastSeq: number | null = null;
     let firstSeq: number | null = null;
@@ -285,6 +389,9 @@ export class AuditLog {
       for (const c of vouched.get(row.seq) ?? []) {
         if (c.hash !== row.hash) return fail(row.seq, `row ${row.seq} differs from the row checkpoint ${c.id} signed`);
       }
+      for (const a of anchored.get(row.seq) ?? []) {
+        if (a.hash !== row.hash) return fail(row.seq, notAnchoredRow(row.seq, a));
+      }
       firstSeq ??= row.seq;
       lastSeq = row.seq;
       prevHash = row.hash;
@@ -296,6 +403,29 @@ export class AuditLog {
       const first = end + 1;
       return fail(first, first === newestVouched ? `row ${first} was removed from the end of the log (checkpoint vouches for it)` : `rows ${first} to ${newestVouched} were removed from the end of the log (a checkpoint vouches for row ${newestVouched})`);
     }
-    return { ok: true, rows: rowCount, checkpoints: checkpoints.length, firstSeq, lastSeq, uncheckpointedRows: Math.max(0, end - newestVouched) };
+    const result = { ok: true as const, rows: rowCount, checkpoints: checkpoints.length, firstSeq, lastSeq, uncheckpointedRows: Math.max(0, end - newestVouched) };
+    if (anchors.length === 0) return result;
+
+    const newestAnchor = anchors.reduce((max, a) => Math.max(max, a.seq), 0);
+    if (newestAnchor > end) {
+      const first = end + 1;
+      return fail(first, first === newestAnchor ? `row ${first} was removed from the end of the log (an anchored head names it)` : `rows ${first} to ${newestAnchor} were removed from the end of the log (an anchored head names row ${newestAnchor})`);
+    }
+    // Rows up to the retention point are gone by design; only the last removed one's hash is kept.
+    const prunedThrough = retention ? retention.prunedThrough : 0;
+    const prunedHash = retention ? retention.hash : GENESIS;
+    let checked = 0;
+    let pruned = 0;
+    for (const a of anchors) {
+      if (a.seq > prunedThrough) checked++;
+      else if (a.seq === prunedThrough) {
+        if (a.hash !== prunedHash) return fail(a.seq, notAnchoredRow(a.seq, a));
+        checked++;
+      } else pruned++;
+    }
+    if (newestAnchor < prunedThrough) {
+      return fail(newestAnchor, `row ${newestAnchor}, which the newest anchored head names, was removed by retention (through row ${prunedThrough}), so the log can no longer be checked against it: anchor a newer head`);
+    }
+    return { ...result, anchors: { checked, pruned, newestSeq: newestAnchor } };
   }
 }

@@ -3,7 +3,10 @@ export {
   AuditKeyError,
   hashAuditRow,
   hashOutput,
+  type AuditAnchor,
+  type AuditAnchorsResult,
   type AuditCheckpoint,
+  type AuditCheckpointReason,
   type AuditEntry,
   type AuditEntryInput,
   type AuditKind,
@@ -12,3 +15,4 @@ export {
 } from './audit-log';
 export { AUDIT_KEY_FILE, loadOrCreateAuditKey, readAuditKey } from './audit-key';
 export { canonicalJson } from './canonical-json';
+export { auditConfig } from './config';

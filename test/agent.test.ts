@@ -208,10 +208,20 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
   it('cancels a turn in progress and keeps the conversation', async () => {
     const core = makeCore([{ respond: { text: 'slow words '.repeat(50), chunkSize: 4, chunkDelayMs: 50 } }]);
     const controller = new AbortController();
-    const pending = chat(core, 'tell me slowly', { signal: controller.signal });
-    await llm.waitForChatRequests(llm.chatRequests.length + 1).catch(() => undefined);
-    setTimeout(() => controller.abort(), 200);
+    // Cancel once the reply is streaming (the first token), well before its last one.
+    const tokens: string[] = [];
+    const pending = core.chat(
+      { message: 'tell me slowly' },
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'token' && tokens.push(e.text) === 1) controller.abort();
+        },
+      },
+    );
     await expect(pending).rejects.toBeInstanceOf(ChatError);
+    expect(tokens.length).toBeGreaterThan(0);
+    expect(tokens.join('')).not.toBe('slow words '.repeat(50));
     await expect(pending).rejects.toMatchObject({ error: { code: 'cancelled' } });
     const conversation = core.listConversations().conversations[0]!;
     expect(core.getConversation(conversation.id)!.messages.map((m) => m.role)).toEqual(['user', 'assistant']);

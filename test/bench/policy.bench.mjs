@@ -6,9 +6,10 @@
 //
 // It streams every corpus command through `fleetmind policy check --jsonl --timing`
 // (one process, one thread) and reads back the time each evaluate() took. The first
-// pass warms the JIT and is not counted. Prints a table, writes
-// bench-results/policy.json, and exits 1 when a target is missed
-// (>= 5,000 decisions/s, p99 < 2 ms).
+// pass warms the JIT and is not counted. Then it times the long adversarial commands of
+// src/main/core/safety/adversarial.test.ts (which checks their verdicts, not their speed).
+// Prints a table, writes bench-results/policy.json, and exits 1 when a target is missed
+// (>= 5,000 decisions/s, p99 < 2 ms, the long commands < 5 s together).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -18,6 +19,14 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TARGET_RATE = 5000;
 const TARGET_P99_MS = 2;
+// Long adversarial input must not make the gate crawl (the bound the adversarial test once asserted).
+const TARGET_LONG_TOTAL_MS = 5000;
+const LONG_RUNS = 3; // after one unmeasured run
+const LONG = [
+  ['10,000 × "ls; " then rm -rf', `${'ls; '.repeat(10000)}rm -rf /srv`],
+  ['cat of a 60,000-character path', `cat ${'/a'.repeat(30000)}`],
+  ['cat with 30,000 words, then /etc/shadow', `cat ${'x '.repeat(30000)}/etc/shadow`],
+];
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -57,8 +66,10 @@ const child = spawn(process.execPath, [cli, 'policy', 'check', '--jsonl', '--tim
 
 // A CLI that dies early closes the pipe; report its exit code instead of EPIPE.
 child.stdin.on('error', () => {});
-const total = commands.length * (passes + 1);
+const corpusTotal = commands.length * (passes + 1);
+const total = corpusTotal + LONG.length * (LONG_RUNS + 1);
 const elapsed = [];
+const longElapsed = LONG.map(() => []);
 let received = 0;
 let firstAt = 0;
 let lastAt = 0;
@@ -72,7 +83,10 @@ child.stdout.on('data', (chunk) => {
     buffered = buffered.slice(nl + 1);
     if (!line) continue;
     const out = JSON.parse(line);
-    if (received >= commands.length) {
+    if (received >= corpusTotal) {
+      const i = received - corpusTotal;
+      if (i >= LONG.length) longElapsed[i % LONG.length].push(out.elapsedMs); // the first run warms up
+    } else if (received >= commands.length) {
       // The warm-up pass is not counted.
       if (!firstAt) firstAt = performance.now();
       lastAt = performance.now();
@@ -84,6 +98,11 @@ child.stdout.on('data', (chunk) => {
 
 for (let p = 0; p <= passes; p++) {
   for (const command of commands) {
+    if (!child.stdin.write(`${JSON.stringify({ command })}\n`)) await new Promise((r) => child.stdin.once('drain', r));
+  }
+}
+for (let run = 0; run <= LONG_RUNS; run++) {
+  for (const [, command] of LONG) {
     if (!child.stdin.write(`${JSON.stringify({ command })}\n`)) await new Promise((r) => child.stdin.once('drain', r));
   }
 }
@@ -109,12 +128,14 @@ const result = {
   p90Ms: pct(0.9),
   p99Ms: pct(0.99),
   maxMs: elapsed[elapsed.length - 1],
-  targets: { decisionsPerSecond: TARGET_RATE, p99Ms: TARGET_P99_MS },
+  long: LONG.map(([name], i) => ({ name, runsMs: longElapsed[i], maxMs: Math.max(...longElapsed[i]) })),
+  longTotalMs: Math.max(...Array.from({ length: LONG_RUNS }, (_, run) => LONG.reduce((sum, _l, i) => sum + longElapsed[i][run], 0))),
+  targets: { decisionsPerSecond: TARGET_RATE, p99Ms: TARGET_P99_MS, longTotalMs: TARGET_LONG_TOTAL_MS },
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
   at: new Date().toISOString(),
 };
-result.pass = result.decisionsPerSecond >= TARGET_RATE && result.p99Ms < TARGET_P99_MS;
+result.pass = result.decisionsPerSecond >= TARGET_RATE && result.p99Ms < TARGET_P99_MS && result.longTotalMs < TARGET_LONG_TOTAL_MS;
 
 const rows = [
   ['decisions measured', String(result.decisions), `${commands.length} corpus commands x ${passes} passes`],
@@ -125,6 +146,8 @@ const rows = [
   ['p90', `${result.p90Ms.toFixed(3)} ms`, ''],
   ['p99', `${result.p99Ms.toFixed(3)} ms`, `target < ${TARGET_P99_MS} ms`],
   ['max', `${result.maxMs.toFixed(3)} ms`, ''],
+  ...result.long.map((l) => [`long: ${l.name}`, `${l.maxMs.toFixed(1)} ms`, `worst of ${LONG_RUNS}`]),
+  ['long: the three together', `${result.longTotalMs.toFixed(1)} ms`, `worst run; target < ${TARGET_LONG_TOTAL_MS} ms`],
 ];
 const w0 = Math.max(...rows.map((r) => r[0].length));
 const w1 = Math.max(...rows.map((r) => r[1].length));

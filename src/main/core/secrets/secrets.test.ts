@@ -3,7 +3,7 @@
  * resolveApiKey's decisions, D-Bus address parsing and KeyringSecretStore's error
  * handling over an injected fake binding. The real keychain is in keyring.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -25,6 +25,11 @@ import {
 } from './index';
 
 const KEY = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789abcd';
+
+// Some tests stop the timer clock; never leave it stopped for the next one.
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('redactSecret / scrubSecret', () => {
   it('shows a known prefix and the last four characters only', () => {
@@ -197,11 +202,30 @@ describe('probeDbusSessionBus (JavaScript pre-flight, fake bus sockets)', () => 
     expect(await probeDbusSessionBus(`unix:path=${http}`, 2_000)).toMatchObject({ ok: false, reason: expect.stringMatching(/not as a D-Bus server/) });
   });
 
-  it('gives up after timeoutMs on a socket that never answers', async () => {
-    const mute = await fakeBus(() => {});
-    const started = Date.now();
-    expect(await probeDbusSessionBus(`unix:path=${mute}`, 100)).toMatchObject({ ok: false, reason: expect.stringMatching(/no answer within 100 ms/) });
-    expect(Date.now() - started).toBeLessThan(2_000);
+  it('gives up after timeoutMs on a socket that never answers, and hangs up', async () => {
+    let greeted!: () => void;
+    let hungUp!: () => void;
+    const greeting = new Promise<void>((resolve) => (greeted = resolve));
+    const closed = new Promise<void>((resolve) => (hungUp = resolve));
+    const mute = await fakeBus((s) => {
+      s.on('data', () => greeted());
+      s.on('close', () => hungUp());
+    });
+    // Only the probe's own timer is faked; the socket is real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let settled = false;
+      const probing = probeDbusSessionBus(`unix:path=${mute}`, 100).finally(() => (settled = true));
+      await greeting; // connected and sent AUTH; the bus stays silent
+      vi.advanceTimersByTime(99);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(await probing).toMatchObject({ ok: false, reason: expect.stringMatching(/no answer within 100 ms/) });
+      await closed; // and the probe closed its connection
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('explains an unset DBUS_SESSION_BUS_ADDRESS, pointing at $XDG_RUNTIME_DIR/bus when it exists', async () => {
@@ -274,10 +298,32 @@ describe('KeyringSecretStore error handling (fake binding; no keychain touched)'
   });
 
   it('bounds every call with timeoutMs even if the native task never settles', async () => {
-    const store = new KeyringSecretStore({ platform: 'darwin', timeoutMs: 50, loadModule: fakeModule({ getPassword: () => new Promise(() => {}) }) });
-    const started = Date.now();
-    await expect(store.get('p')).rejects.toMatchObject({ code: 'timeout' });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    let called!: () => void;
+    const nativeCalled = new Promise<void>((resolve) => (called = resolve));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const store = new KeyringSecretStore({
+        platform: 'darwin',
+        timeoutMs: 50,
+        loadModule: fakeModule({
+          getPassword: () => {
+            called();
+            return new Promise(() => {});
+          },
+        }),
+      });
+      let settled = false;
+      const reading = store.get('p').finally(() => (settled = true));
+      reading.catch(() => undefined);
+      await nativeCalled; // the timer is armed before the native call starts
+      vi.advanceTimersByTime(49);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(settled).toBe(false);
+      vi.advanceTimersByTime(1);
+      await expect(reading).rejects.toMatchObject({ code: 'timeout', message: expect.stringMatching(/did not answer within 50 ms/) });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('passes an abort signal that fires on timeout', async () => {

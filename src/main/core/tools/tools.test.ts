@@ -109,15 +109,23 @@ describe('read-only result cache', () => {
     const gather = vi.spyOn(fleet, 'gather');
     const cached = new ToolRunner(new ToolRegistry(coreTools), fleet, gate, null, 100);
     const opts = { requester: 'test' };
-    const [a, b] = await Promise.all([cached.call('disk_usage', {}, opts), cached.call('disk_usage', { host: 'localhost' }, opts)]);
-    expect(a.record.ok && b.record.ok).toBe(true);
-    expect(gather).toHaveBeenCalledTimes(1);
-    await cached.call('disk_usage', {}, opts);
-    expect(gather).toHaveBeenCalledTimes(1);
-    await cached.call('top_processes', { limit: 3 }, opts);
-    expect(gather).toHaveBeenCalledTimes(2);
-    await new Promise((r) => setTimeout(r, 150));
-    await cached.call('disk_usage', {}, opts);
-    expect(gather).toHaveBeenCalledTimes(3);
+    // The TTL is read from Date.now(): stop that clock so however long the real calls take
+    // (a loaded machine), only the steps below move it.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const [a, b] = await Promise.all([cached.call('disk_usage', {}, opts), cached.call('disk_usage', { host: 'localhost' }, opts)]);
+      expect(a.record.ok && b.record.ok).toBe(true);
+      expect(gather).toHaveBeenCalledTimes(1);
+      await cached.call('top_processes', { limit: 3 }, opts);
+      expect(gather).toHaveBeenCalledTimes(2);
+      vi.advanceTimersByTime(99);
+      await cached.call('disk_usage', {}, opts);
+      expect(gather).toHaveBeenCalledTimes(2);
+      vi.advanceTimersByTime(1);
+      await cached.call('disk_usage', {}, opts);
+      expect(gather).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

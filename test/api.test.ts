@@ -150,15 +150,23 @@ describe('HTTP API (real server, built CLI)', () => {
       await expectError(await fetch(`${server.url}/api/conversations`, { headers: { Authorization: 'Bearer wrong' } }), 401, 'unauthorized');
     });
 
-    it('turns the printed UI URL into an HttpOnly session cookie', async () => {
+    it('turns the printed single-use UI link into a separate HttpOnly session cookie', async () => {
+      expect(server.uiUrl).toMatch(/\/auth\/[A-Za-z0-9_-]{43}$/);
+      expect(server.uiUrl).not.toContain(server.token);
       const res = await fetch(server.uiUrl, { redirect: 'manual' });
-      expect(res.status).toBe(302);
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/');
       const cookie = res.headers.get('set-cookie') ?? '';
       expect(cookie).toMatch(/HttpOnly/);
       expect(cookie).toMatch(/SameSite=Strict/);
+      expect(cookie).not.toContain(server.token);
       const session = await fetch(`${server.url}/api/session`, { headers: { Cookie: cookie.split(';')[0]! } });
       expect(await session.json()).toEqual({ operator: true });
-      await expectError(await fetch(`${server.url}/auth?token=wrong`), 401, 'unauthorized');
+      // Used once, the link is dead; a made-up one never worked.
+      await expectError(await fetch(server.uiUrl, { redirect: 'manual' }), 401, 'unauthorized');
+      await expectError(await fetch(`${server.url}/auth/${'x'.repeat(43)}`), 401, 'unauthorized');
+      // Without the cookie this (root, the server's own user) is a guest: it may chat but is no operator.
+      expect(await (await fetch(`${server.url}/api/session`)).json()).toEqual({ operator: false });
     });
 
     it('guards the audit log and serves it with its verification', async () => {

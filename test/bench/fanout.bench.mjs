@@ -121,7 +121,8 @@ async function startServer(env) {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
   });
-  const token = new URL(listening.uiUrl).searchParams.get('token');
+  // The operator token is only in the data dir (the server never prints it).
+  const token = readFileSync(join(env.FLEETMIND_HOME, 'api-token'), 'utf8').trim();
   return {
     child,
     exec: async (hosts, concurrency = 50) => {

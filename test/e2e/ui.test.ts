@@ -44,9 +44,15 @@ afterAll(async () => {
 
 describe('web UI served by the headless server', () => {
   it('opens with the operator session: history sidebar, offline engine badge, focused message box', async () => {
-    // uiUrl is /auth?token=…: it sets the session cookie and redirects to the app.
+    // uiUrl is the single-use link /auth/<code>: it sets a session cookie and redirects (303) to the app.
     await page.goto(server.uiUrl);
     await page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    // Neither the address bar nor the cookie holds a credential that outlives the link.
+    expect(page.url()).toBe(`${server.url}/`);
+    const cookies = await context.cookies(server.url);
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookies[0]!.value).not.toContain(server.token);
     await page.locator('.app-header .badge-offline', { hasText: 'offline engine' }).waitFor();
     await page.locator('.app-header', { hasText: hostname() }).waitFor();
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('composer-input');
@@ -208,6 +214,13 @@ describe('web UI served by the headless server', () => {
     await page.locator('article[data-role="assistant"][data-status="complete"]').first().waitFor({ timeout: REPLY_TIMEOUT_MS });
     expect(await page.locator('[data-tool="disk_usage"]').getAttribute('data-status')).toBe('ok');
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('composer-input');
+  });
+
+  it('shows the sign-in page, not the app, for a sign-in link that was already used', async () => {
+    await page.goto(server.uiUrl);
+    await page.getByRole('heading', { name: 'Sign in to Fleetmind' }).waitFor();
+    expect(await page.locator('pre', { hasText: 'fleetmind ui-link' }).count()).toBe(1);
+    expect(await page.getByRole('navigation', { name: 'Conversations' }).count()).toBe(0);
   });
 
   it('hides conversation history from a session without the operator token', async () => {

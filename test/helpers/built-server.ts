@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,8 +7,9 @@ import { ensureBuilt, repoRoot } from './build';
 
 export interface RunningServer {
   url: string;
-  /** The UI URL with the one-time token (sets the session cookie). */
+  /** The single-use UI link printed at start (its first use sets the session cookie). */
   uiUrl: string;
+  /** The operator token, read from the data dir (the server never prints it). */
   token: string;
   dataDir: string;
   process: ChildProcess;
@@ -51,7 +52,7 @@ export async function startBuiltServer(opts: { env?: Record<string, string>; dat
       reject(new Error(`server exited with ${code} before listening:\n${stderr}`));
     });
   });
-  const token = new URL(listening.uiUrl).searchParams.get('token') ?? '';
+  const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
   return {
     ...listening,
     token,

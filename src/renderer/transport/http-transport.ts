@@ -15,6 +15,7 @@ import {
   ProviderListSchema,
   ProviderTestResultSchema,
   RemoveProviderResponseSchema,
+  SessionSchema,
   UsageReportSchema,
   type AddProviderRequest,
   type AddProviderResponse,
@@ -40,8 +41,6 @@ import {
 } from '../../shared/protocol';
 import { SseParser } from './sse';
 import { TransportError, type Session, type Transport } from './transport';
-
-const SessionSchema = z.object({ operator: z.boolean() });
 
 /** Reconnect delays for a conversation's event stream: quick at first, then patient. */
 const RESUBSCRIBE_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
@@ -80,7 +79,10 @@ function codeForStatus(status: number): ErrorCode {
 /**
  * The browser face: JSON over fetch, and the chat stream as Server-Sent Events read from
  * the POST response body (EventSource can only GET). Same-origin only: the server's CSP
- * allows connect-src 'self', and the session cookie rides along.
+ * allows connect-src 'self'. Authentication is the server's business: the HttpOnly session
+ * cookie (set when a single-use link from `fleetmind ui-link` was opened) rides along, and
+ * without one the server serves only its own OS user, as a guest. This code never sees a
+ * token or a session id.
  */
 export class HttpTransport implements Transport {
   readonly kind = 'http' as const;

@@ -12,3 +12,10 @@ export const HealthSchema = z.object({
   dataDir: z.string(),
 });
 export type Health = z.infer<typeof HealthSchema>;
+
+/**
+ * What `GET /api/health` tells a client that is neither the server's own OS user nor holds
+ * a credential: only whether the server is up (503 with "starting" until the policy loads).
+ */
+export const PublicHealthSchema = z.object({ status: z.enum(['ok', 'starting']) }).strict();
+export type PublicHealth = z.infer<typeof PublicHealthSchema>;

@@ -2,6 +2,7 @@ export * from './errors';
 export * from './chat';
 export * from './conversations';
 export * from './health';
+export * from './auth';
 export * from './hosts';
 export * from './approvals';
 export * from './audit';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Core } from '../compose';
 import { findPackageRoot } from '../config';
-import { createHttpServer, loadOrCreateToken, serverConfig } from '../server';
+import { createHttpServer, Credentials, LINK_TTL_MS, removeServerRecord, serverConfig, writeServerRecord } from '../server';
 import { CliFailure, UsageError } from './exit';
 
 export interface ServeFlags {
@@ -21,12 +21,15 @@ function parsePort(value: string | undefined): number | undefined {
 export async function startServer(flags: ServeFlags): Promise<{ url: string; uiUrl: string; stop: () => Promise<void> }> {
   const core = new Core({ flags: { server: { host: flags.host, port: parsePort(flags.port) } } });
   const settings = core.config.get(serverConfig);
-  const token = loadOrCreateToken(core.config.paths.dataDir);
+  const dataDir = core.config.paths.dataDir;
+  const credentials = new Credentials(core.store.credentials, dataDir);
+  // The operator token stays in its 0600 file: never printed, never in a URL or a cookie.
+  credentials.operator.ensure();
   const root = findPackageRoot(import.meta.url);
   const app = await createHttpServer(core, {
     host: settings.host,
     port: settings.port,
-    token,
+    credentials,
     rendererDir: root ? join(root, 'out', 'renderer') : null,
     allowedHosts: settings.allowedHosts,
     logger: core.logger,
@@ -48,6 +51,7 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
   // A policy that cannot load (a broken rule in the user's policy.yaml) is fatal: nothing could be judged.
   core.ready().catch(async (err: unknown) => {
     process.stderr.write(`fleetmind: the safety policy could not be loaded, so nothing can run: ${(err as Error).message}\n`);
+    removeServerRecord(dataDir);
     await app.close();
     await core.close();
     process.exit(1);
@@ -55,11 +59,14 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
   const address = app.server.address();
   const port = address && typeof address === 'object' ? address.port : settings.port;
   const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
-  const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`;
+  const url = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${port}`;
+  writeServerRecord(dataDir, url);
   return {
     url,
-    uiUrl: `${url}/auth?token=${encodeURIComponent(token)}`,
+    // A single-use sign-in link; `fleetmind ui-link` makes more.
+    uiUrl: `${url}/auth/${credentials.createLink()}`,
     stop: async () => {
+      removeServerRecord(dataDir);
       await app.close();
       await core.close();
     },
@@ -75,7 +82,15 @@ export function registerServeCommand(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const server = await startServer(flags);
       process.stderr.write(
-        `Fleetmind is running (headless).\n  UI:  ${server.uiUrl}\n  API: curl -X POST ${server.url}/api/chat -H "Content-Type: application/json" -d '{"message": "Show server status"}'\nPress Ctrl-C to stop.\n`,
+        [
+          'Fleetmind is running (headless).',
+          `  UI:  ${server.uiUrl}`,
+          `       (a single-use sign-in link, valid for ${LINK_TTL_MS / 60_000} minutes; \`fleetmind ui-link\` makes a new one)`,
+          `  API: curl -X POST ${server.url}/api/chat -H "Content-Type: application/json" -d '{"message": "Show server status"}'`,
+          '       (served without a token to this OS user only; others send Authorization: Bearer <token from DATA_DIR/api-token>)',
+          'Press Ctrl-C to stop.',
+          '',
+        ].join('\n'),
       );
       // Machine-readable line for scripts and tests that start the server.
       process.stdout.write(`${JSON.stringify({ event: 'listening', url: server.url, uiUrl: server.uiUrl })}\n`);

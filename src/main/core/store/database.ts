@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { privateFile, privateSideFiles } from './data-dir';
 import { migrations as defaultMigrations, type Migration } from './migrations';
 
 export type SqliteDatabase = Database.Database;
@@ -18,10 +17,12 @@ export class StoreError extends Error {
  * crash (kill -9): only the transaction in flight is lost, and the file stays valid.
  */
 export function openDatabase(file: string, migrations: Migration[] = defaultMigrations): SqliteDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+  if (file !== ':memory:') privateFile(file);
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
+    if (file !== ':memory:') privateSideFiles(file);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');

@@ -6,7 +6,10 @@ import { SettingsRepository } from './settings';
 import { UsageRepository } from './usage';
 import { ApprovalRepository } from './approvals';
 import { RememberedRuleRepository } from './remembered-rules';
+import { CredentialRepository } from './credentials';
+import { secureDataDir } from './data-dir';
 
+export { secureDataDir } from './data-dir';
 export { openDatabase, migrate, StoreError, type SqliteDatabase } from './database';
 export { migrations, type Migration } from './migrations';
 export { ConversationRepository, type NewMessage } from './conversations';
@@ -15,6 +18,7 @@ export { HostKeyRepository, type HostKeyRecord } from './host-keys';
 export { SettingsRepository } from './settings';
 export { UsageRepository, type LlmCallRecord, type UsageTotals, type UsageRow } from './usage';
 export { RememberedRuleRepository, type RememberedRule } from './remembered-rules';
+export { CredentialRepository, type ApiTokenRecord, type UiSessionRecord } from './credentials';
 export { ApprovalRepository, type ApprovalRecord, type ApprovalStatus, type NewApproval } from './approvals';
 
 export const STORE_FILE = 'fleetmind.db';
@@ -27,6 +31,7 @@ export class Store {
   readonly usage: UsageRepository;
   readonly approvals: ApprovalRepository;
   readonly rememberedRules: RememberedRuleRepository;
+  readonly credentials: CredentialRepository;
 
   constructor(readonly db: SqliteDatabase) {
     this.conversations = new ConversationRepository(db);
@@ -35,9 +40,11 @@ export class Store {
     this.usage = new UsageRepository(db);
     this.approvals = new ApprovalRepository(db);
     this.rememberedRules = new RememberedRuleRepository(db);
+    this.credentials = new CredentialRepository(db);
   }
 
   static open(dataDir: string): Store {
+    secureDataDir(dataDir);
     return new Store(openDatabase(join(dataDir, STORE_FILE)));
   }
 

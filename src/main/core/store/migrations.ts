@@ -176,4 +176,30 @@ export const migrations: Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
     `,
   },
+  {
+    version: 7,
+    name: 'API credentials: scoped tokens, single-use UI links, UI sessions (digests only)',
+    sql: `
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE TABLE ui_links (
+        link_sha256 TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE TABLE ui_sessions (
+        session_sha256 TEXT PRIMARY KEY,
+        uid INTEGER,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

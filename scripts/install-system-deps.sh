@@ -10,6 +10,7 @@ PACKAGES=(
   gnome-keyring libsecret-tools   # a real Secret Service for keychain tests
   dbus dbus-x11                   # session bus for the keychain (dbus-run-session)
   iproute2 procps util-linux      # ss/ip, ps, unshare: tools the fleet tools and fixtures use
+  strace                          # test/policy-oracle.test.ts traces every program an allowed command starts
   zsh tcsh fish mksh              # login shells: the remote exec string must parse alike in each
 )
 

@@ -1,10 +1,15 @@
 import { parseArgs, type ArgGrammar, type ParsedArgs, type ParsedFlag } from './args';
+import { evaluationFindings } from './bash-arithmetic';
+import { dynamicCodeFindings } from './bash-builtins';
 import type { BashParser } from './bash-parser';
 import { scriptFileOperands } from './checks';
 import { DEFAULT_PROGRAM_SPEC, type CompiledPolicy } from './compiled';
 import { finding, make, stricterVerdict, type Finding } from './findings';
 import { PatternSet } from './glob';
 import { pathCandidates, UNKNOWN_CWD } from './paths';
+import { readsDifferentlyFromBash } from './posix-shell';
+import { recursionFindings } from './recursion';
+import { loginArgv0Findings, parseShellInvocation, shellStartupFindings, startupVariableFindings } from './shell-startup';
 import type { CompiledRule, RuleInput, RuleSet } from './ruleset';
 import { ANYWHERE_CWD, normalizePath, resolveDirectory, ScriptWalker, type Redirect, type ScriptItem, type SimpleCommand, type StdinSource } from './script';
 import type { ProgramSpec, VerdictSpec, WrapperSpec } from './spec';
@@ -22,6 +27,8 @@ export interface EvaluationContext {
   layers: readonly RuleLayer[];
   /** Rule ids that matched, per simple command, when tracing (used to verify examples). */
   trace?: { command: string; ruleIds: string[] }[];
+  /** Every program judged, as written (basename of words[0], before aliases), wrappers and nested levels included, when collecting them. */
+  programs?: string[];
 }
 
 const SHELL_PATH = /(?:^|[\s=:,'"!;|&(@])(?:\/usr)?(?:\/local)?\/s?bin\/(?:sh|bash|dash|zsh|ksh|mksh|ash|csh|tcsh|fish|busybox)(?![\w.-])/;
@@ -146,22 +153,24 @@ export class Evaluator {
         if (exported) return [make('ask', 'code_download_exec', label, `exports ${name} to every later command, which can change what they run or load`, false)];
         return [make('allow', 'read_only', label, `sets the shell variable ${name}`)];
       }
-      case 'arithmetic': {
-        // bash expands `a[$(cmd)]` inside the values it evaluates, so downloaded text there runs.
-        if (this.mentionsDownloader(item.sources) || this.mentionsDownloader(item.text)) {
-          return [make('deny', 'code_download_exec', quote(item.text), 'evaluates downloaded text as arithmetic, where an array subscript can run commands', false)];
-        }
-        return [];
-      }
+      case 'evaluation':
+        // bash expands `a[$(cmd)]` inside the values it evaluates (arithmetic, names, ${!x}, ${x@P}).
+        return evaluationFindings(item, quote(item.text), (text) => this.mentionsDownloader(text));
+      case 'dynamic_code':
+        return dynamicCodeFindings(item, quote(item.text), (text) => this.mentionsDownloader(text));
+      case 'runaway_recursion':
+        return recursionFindings(item, quote(item.text));
       case 'nested_script':
         return this.evaluateScript(item.code, ctx, depth + 1).findings.map((f) => ({ ...f, rememberable: false }));
       case 'embedded_code':
         // `x='a[$(cmd)]'; echo $((x))` runs cmd: judge the commands inside the literal as if they ran.
-        return this.evaluateScript(`: ${item.code}`, ctx, depth + 1).findings.filter((f) => f.decision !== 'allow').map((f) => ({ ...f, reason: `${item.name} holds code that arithmetic or eval can run: ${f.reason}`, rememberable: false }));
+        return this.evaluateScript(`: ${item.code}`, ctx, depth + 1).findings.filter((f) => f.decision !== 'allow').map((f) => ({ ...f, reason: `${item.why ?? `${item.name} holds code that arithmetic or eval can run`}: ${f.reason}`, rememberable: false }));
       case 'redirect':
         return this.evaluateRedirect(item.redirect, null, quote(item.text));
-      case 'function_call':
-        return [make('allow', 'read_only', quote(item.text), `calls the shell function ${item.name} defined in the same command (its body is judged too)`)];
+      case 'function_call': {
+        const called = make('allow', 'read_only', quote(item.text), `calls the shell function ${item.name} defined in the same command (its body is judged too)`);
+        return item.background ? [called, make('ask', 'unknown', quote(item.text), 'runs in the background, where it outlives this check')] : [called];
+      }
       case 'test':
         return [make('allow', 'read_only', quote(item.text), 'only tests a condition or computes a number')];
       case 'syntax_error':
@@ -210,10 +219,20 @@ export class Evaluator {
   private evaluateCommand(command: SimpleCommand, ctx: EvaluationContext, depth: number): Finding[] {
     const label = quote(command.text);
     const findings: Finding[] = [];
-    for (const a of command.assignments) findings.push(...this.environmentFinding(a.name, label));
+    for (const a of command.assignments) findings.push(...this.environmentFinding(a.name, label), ...startupVariableFindings(a.name, a.value, label, (w, what) => this.fileRead(w, command, label, what)));
     for (const r of command.redirects) findings.push(...this.evaluateRedirect(r, command.cwd, label));
     if (command.background) findings.push(make('ask', 'unknown', label, 'runs in the background, where it outlives this check'));
     findings.push(...this.evaluateWords(command.words, command, ctx, depth));
+    return findings;
+  }
+
+  /** Reading a file named by a word: the secrets it may be (`what` says how it is read). */
+  private fileRead(word: ShellWord, command: SimpleCommand, label: string, what: string): Finding[] {
+    const findings: Finding[] = [];
+    for (const path of pathCandidates(word, command.cwd)) {
+      const secret = this.policy.paths.secret(path);
+      if (secret) findings.push(finding(secret, label, secret.id, `${what} ${path}, which ${secret.reason}`));
+    }
     return findings;
   }
 
@@ -232,6 +251,7 @@ export class Evaluator {
       const why = program.static ? `the pattern ${program.text}` : program.dynamicParts.join(', ');
       return [make('ask', 'unknown', label, `the program to run is only known at run time (${why})`, false), ...this.argumentChecks('', DEFAULT_PROGRAM_SPEC, this.parse('', DEFAULT_PROGRAM_SPEC, args), command)];
     }
+    ctx.programs?.push(basename(program.text));
     let name = program.text;
     if (name.includes('/')) {
       const dir = dirname(name);
@@ -461,6 +481,7 @@ export class Evaluator {
     }
     const findings: Finding[] = [];
     if (wrapper.verdict) findings.push(finding(wrapper.verdict, label));
+    if (name === 'exec') findings.push(...loginArgv0Findings(parsed.flags, label));
     if (wrapper.lock_file) findings.push(...this.lockFileFindings(name, parsed.positionals[0], command));
     if (wrapper.kind === 'command' && hasFlag(parsed.flags, ['-v', '-V'])) {
       findings.push(make('allow', 'read_only', label, `${name} -v only looks up how a name would be run`));
@@ -489,7 +510,10 @@ export class Evaluator {
         return findings;
       }
       while (inner[0] && /^[A-Za-z_][A-Za-z0-9_]*=/.test(inner[0].text)) {
-        findings.push(...this.environmentFinding(inner[0].text.split('=')[0] as string, label));
+        const variable = inner[0].text.split('=')[0] as string;
+        findings.push(...this.environmentFinding(variable, label));
+        const value = { ...inner[0], text: inner[0].text.slice(variable.length + 1), alternatives: inner[0].alternatives.map((a) => a.slice(variable.length + 1)) };
+        findings.push(...startupVariableFindings(variable, value, label, (w, what) => this.fileRead(w, command, label, what)));
         inner = inner.slice(1);
       }
     }
@@ -518,32 +542,12 @@ export class Evaluator {
   private evaluateShell(name: string, wrapper: WrapperSpec, argWords: readonly ShellWord[], command: SimpleCommand, ctx: EvaluationContext, depth: number): Finding[] {
     const label = quote(command.text);
     const findings: Finding[] = [];
-    const seen = new Set<string>();
-    let runsString = false;
-    let i = 0;
-    for (; i < argWords.length; i++) {
-      const t = (argWords[i] as ShellWord).text;
-      if (t === '--' || t === '-') {
-        i++;
-        break;
-      }
-      if (!/^[-+]./.test(t)) break;
-      if (['-o', '+o', '-O', '+O', '--rcfile', '--init-file'].includes(t)) {
-        i++;
-        continue;
-      }
-      if (t.startsWith('--')) {
-        seen.add(t);
-        continue;
-      }
-      for (const c of t.slice(1)) {
-        seen.add(c);
-        if (c === 'c') runsString = true;
-      }
-    }
-    const rest = argWords.slice(i);
+    const invocation = parseShellInvocation(argWords);
+    const runsString = invocation.letters.has('c');
+    const rest = argWords.slice(invocation.operands);
     if (wrapper.verdict) findings.push(finding(wrapper.verdict, label));
-    if (seen.has('p')) findings.push(make('ask', 'privilege_escalation', label, `${name} -p keeps the privileges of a setuid caller`, false));
+    findings.push(...shellStartupFindings(name, invocation, label, (w, what) => this.fileRead(w, command, label, what)));
+    if (invocation.letters.has('p')) findings.push(make('ask', 'privilege_escalation', label, `${name} -p keeps the privileges of a setuid caller`, false));
     if (!wrapper.posix) findings.push(make('ask', 'code_download_exec', label, `${name} is not a POSIX shell, so its commands can only be judged approximately`, false));
     if (runsString) {
       const script = rest[0];
@@ -552,7 +556,11 @@ export class Evaluator {
         const downloaded = script.dynamicParts.some((part) => this.mentionsDownloader(part));
         findings.push(make(downloaded ? 'deny' : 'ask', 'code_download_exec', label, downloaded ? `${name} -c runs code downloaded from the network` : `${name} -c runs a command string only known at run time`, false));
       }
-      else findings.push(...this.nestedScript(script.text, command, ctx, depth, rest.slice(1)).map((f) => ({ ...f, rememberable: false })));
+      else {
+        const differs = readsDifferentlyFromBash(name, script.text);
+        if (differs) findings.push(make('ask', 'code_download_exec', label, differs, false));
+        findings.push(...this.nestedScript(script.text, command, ctx, depth, rest.slice(1)).map((f) => ({ ...f, rememberable: false })));
+      }
       if (findings.every((f) => f.decision === 'allow')) findings.push(make('allow', 'read_only', label, `${name} -c runs only the commands judged above`, false));
       return findings;
     }
@@ -592,12 +600,18 @@ export class Evaluator {
     const parsed = parseArgs(argWords, grammarOf(wrapper, { stopAtPositional: 1 }));
     const findings: Finding[] = [];
     if (wrapper.verdict) findings.push(finding(wrapper.verdict, label));
-    if (hasFlag(parsed.flags, ['-V', '-G'])) return [make('allow', 'read_only', label, `${name} ${parsed.flags.find((f) => f.name === '-V' || f.name === '-G')?.name} only prints its version or configuration`)];
-    if (hasFlag(parsed.flags, ['-L', '-R', '-D', '-W', '-w'])) findings.push(make('ask', 'network_exfiltration', label, `${name} forwards network connections through the remote host`));
-    if (hasFlag(parsed.flags, ['-A'])) findings.push(make('ask', 'credential_access', label, `${name} -A lets the remote host use your SSH agent's keys`));
-    if (hasFlag(parsed.flags, ['-F'])) findings.push(make('ask', 'code_download_exec', label, `${name} -F reads another configuration, which can run local commands`, false));
-    if (hasFlag(parsed.flags, ['-E'])) findings.push(make('ask', 'mutating', label, `${name} -E appends its log to a file`));
-    if (hasFlag(parsed.flags, ['-O', '-M', '-S', '-N', '-f'])) findings.push(make('ask', 'unknown', label, `${name} manages a background or shared connection`));
+    // -F FILE is read (and printed by -G, whatever it holds), -E FILE written; -G still reads the configuration.
+    for (const f of parsed.flags) {
+      if (f.name === '-F' && f.value && !(f.value.static && f.value.text === '/dev/null')) {
+        findings.push(...this.fileRead(f.value, command, label, `${name} -F reads`));
+        findings.push(make('ask', 'code_download_exec', label, `${name} -F reads another configuration, which can run local commands`, false));
+      }
+      if (f.name === '-E' && f.value) findings.push(...this.evaluateRedirect({ operator: '>>', kind: 'write', target: f.value, text: `-E ${f.value.raw}` }, command.cwd, label));
+    }
+    const printOnly = hasFlag(parsed.flags, ['-V', '-G']);
+    if (!printOnly && hasFlag(parsed.flags, ['-L', '-R', '-D', '-W', '-w'])) findings.push(make('ask', 'network_exfiltration', label, `${name} forwards network connections through the remote host`));
+    if (!printOnly && hasFlag(parsed.flags, ['-A'])) findings.push(make('ask', 'credential_access', label, `${name} -A lets the remote host use your SSH agent's keys`));
+    if (!printOnly && hasFlag(parsed.flags, ['-O', '-M', '-S', '-N', '-f'])) findings.push(make('ask', 'unknown', label, `${name} manages a background or shared connection`));
     for (const f of parsed.flags) {
       if (f.name !== '-o' || !f.value) continue;
       const key = (f.value.text.split(/[=\s]/)[0] ?? '').toLowerCase();
@@ -610,6 +624,7 @@ export class Evaluator {
         findings.push(make('ask', 'mutating', label, `${name} -o ${key} makes ssh write a file of your choosing (known hosts, control socket)`));
       }
     }
+    if (printOnly) return [...findings, make('allow', 'read_only', label, `${name} ${parsed.flags.find((f) => f.name === '-V' || f.name === '-G')?.name} only prints its version or configuration`)];
     const host = parsed.positionals[0];
     if (!host) return [...findings, make('ask', 'unknown', label, `${name} without a destination host`)];
     const remote = parsed.rest;
@@ -647,7 +662,11 @@ export class Evaluator {
     if (inner.length === 0) return [make('ask', 'unknown', label, `${name} without a command`)];
     if (hasFlag(parsed.flags, ['-x', '--exec'])) return this.evaluateWords(inner, command, ctx, depth + 1);
     if (inner.some((w) => !w.static)) return [make('ask', 'code_download_exec', label, `${name} runs a command only known at run time`, false)];
-    return this.nestedScript(inner.map((w) => w.text).join(' '), command, ctx, depth);
+    // watch hands the joined words to /bin/sh -c, not to bash.
+    const text = inner.map((w) => w.text).join(' ');
+    ctx.programs?.push('sh');
+    const differs = readsDifferentlyFromBash('sh', text);
+    return [...(differs ? [make('ask', 'code_download_exec', label, `${name} runs its command with /bin/sh: ${differs}`, false)] : []), ...this.nestedScript(text, command, ctx, depth)];
   }
 
   private evaluateFind(argWords: readonly ShellWord[], command: SimpleCommand, ctx: EvaluationContext, depth: number): Finding[] {

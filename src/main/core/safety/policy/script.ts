@@ -1,5 +1,11 @@
+import { ArithmeticTracker, holdsCode } from './bash-arithmetic';
+import { declarationUses, noteBuiltin, noteBuiltinUse, splitAssignment, type BuiltinWalker } from './bash-builtins';
 import type { SyntaxNode } from './bash-parser';
-import { decodeWord, DYNAMIC, expandWord, staticWord, VariableScope, type ShellWord, type WordContext } from './words';
+import { CallTracker } from './recursion';
+import type { Assignment, Redirect, RedirectKind, ScriptItem, SimpleCommand, StdinSource } from './script-items';
+import { decodeWord, DYNAMIC, expandWord, staticWord, VariableScope, type ShellWord, type ValueKind, type WordContext } from './words';
+
+export type { Assignment, Redirect, RedirectKind, ScriptItem, SimpleCommand, StdinSource } from './script-items';
 
 /**
  * Stands for a working directory only known at run time (`cd "$dir"`, `cd -` with no
@@ -10,63 +16,6 @@ export const ANYWHERE_CWD = '/.anywhere';
 const ANYWHERE = ANYWHERE_CWD.slice(1);
 /** Stands for the unknown working directory the command starts in (most likely the user's home). */
 export const START_CWD = '/.cwd';
-
-export type RedirectKind = 'write' | 'read' | 'readwrite' | 'dup' | 'close' | 'text';
-
-export interface Redirect {
-  operator: string;
-  kind: RedirectKind;
-  /** The file written or read; null for fd duplication and here-documents. */
-  target: ShellWord | null;
-  text: string;
-}
-
-/** Where a command's standard input comes from; shells and interpreters run whatever arrives there. */
-export type StdinSource =
-  | { kind: 'inherit' }
-  | { kind: 'pipe'; upstream: readonly SimpleCommand[] }
-  | { kind: 'text'; text: ShellWord }
-  | { kind: 'file'; path: ShellWord };
-
-export interface Assignment {
-  /** The variable set; empty when its name is only known at run time (`declare -n r=$x`). */
-  name: string;
-  value: ShellWord;
-  /** Exported to every later command (`export`, `declare -x`), like an `env` prefix. */
-  exported?: boolean;
-}
-
-/** One simple command as the shell would run it: words, prefix assignments and redirections. */
-export interface SimpleCommand {
-  words: ShellWord[];
-  assignments: Assignment[];
-  redirects: Redirect[];
-  text: string;
-  stdin: StdinSource;
-  background: boolean;
-  /** The working directory when a literal `cd` precedes the command, else null (unknown). */
-  cwd: string | null;
-}
-
-export type ScriptItem =
-  | { kind: 'command'; command: SimpleCommand }
-  | { kind: 'assignment'; assignment: Assignment; text: string }
-  /** A redirection applied to a compound statement (loop, subshell, group) or standing alone. */
-  | { kind: 'redirect'; redirect: Redirect; text: string }
-  | { kind: 'function_call'; name: string; text: string }
-  /** A condition or arithmetic (`[[ ... ]]`, `(( ... ))`): it runs nothing but what is substituted inside. */
-  | { kind: 'test'; text: string }
-  /**
-   * Text the shell evaluates as arithmetic (`$((...))`, `((...))`, `[[ -eq ]]`, `let`,
-   * array subscripts), with the sources of the run-time values it uses: bash expands
-   * `a[$(cmd)]` inside values it evaluates, so downloaded text there is code.
-   */
-  | { kind: 'arithmetic'; text: string; sources: string }
-  /** A literal value holding command substitutions that arithmetic, `eval` or a later expansion may run. */
-  | { kind: 'embedded_code'; name: string; code: string; text: string }
-  /** Text bash parses a second time as commands (the inside of backquotes, once unescaped). */
-  | { kind: 'nested_script'; code: string; text: string }
-  | { kind: 'syntax_error'; text: string };
 
 interface WalkState {
   scope: VariableScope;
@@ -80,6 +29,8 @@ interface WalkState {
 interface VisitContext {
   stdin: StdinSource;
   background: boolean;
+  /** An element of a pipeline: it runs in a process of its own. */
+  pipeline?: boolean;
 }
 
 const INHERIT: StdinSource = { kind: 'inherit' };
@@ -112,28 +63,76 @@ const REDIRECT_KINDS: Record<string, RedirectKind> = {
  */
 export class ScriptWalker {
   private readonly state: WalkState;
+  /** Function bodies and calls, for runaway recursion (recursion). */
+  private readonly calls = new CallTracker();
+  // Made on first use (most commands need neither):
+  /** Where bash evaluates text a second time (bash-arithmetic). */
+  private tracker?: ArithmeticTracker;
+  /** What builtins evaluate among their arguments (bash-builtins). */
+  private builtinWalker?: BuiltinWalker;
 
   constructor(scope: VariableScope, cwd: string | null = null) {
     this.state = { scope, cwd, functions: new Set(), items: [], sources: new Map() };
   }
 
+  private get arithmetic(): ArithmeticTracker {
+    const state = this.state;
+    this.tracker ??= new ArithmeticTracker({
+      get scope() {
+        return state.scope;
+      },
+      sources: state.sources,
+      push: (item) => state.items.push(item),
+      word: (node) => this.word(node),
+    });
+    return this.tracker;
+  }
+
+  private readonly builtinsOnDemand = (): BuiltinWalker => this.builtins();
+
+  private builtins(): BuiltinWalker {
+    const state = this.state;
+    this.builtinWalker ??= {
+      arithmetic: this.arithmetic,
+      isFunction: (name) => state.functions.has(name),
+      callFunction: (name, text) => {
+        this.calls.command(name, NO_CONTEXT);
+        this.noteCall(name, NO_CONTEXT, text);
+      },
+      push: (item) => state.items.push(item),
+    };
+    return this.builtinWalker;
+  }
+
   walk(root: SyntaxNode): ScriptItem[] {
     this.visit(root, NO_CONTEXT);
+    const runaways = this.calls.runaways();
+    if (runaways.length > 0) this.state.items.push(...runaways);
     return this.state.items;
   }
 
   private wordContext(): WordContext {
     return {
       scope: this.state.scope,
-      onArithmetic: (node) => this.noteArithmetic(node),
-      onAssign: (name, text) => this.noteAssigned(name, oneLine(text)),
+      onArithmetic: (node) => this.arithmetic.arithmetic(node),
+      onExpansion: (node) => this.arithmetic.expansion(node),
+      onAssign: (name, text, value) => {
+        const word = value ? this.word(value) : null;
+        this.noteAssigned(name, oneLine(text), word?.static ? word : null);
+      },
       onSubstitution: (node) => {
         // A substitution runs in a subshell: its assignments and cd do not leak out.
         const saved = { scope: this.state.scope, cwd: this.state.cwd };
+        const before = this.state.items.length;
         this.state.scope = saved.scope.child();
-        for (let i = 0; i < node.namedChildCount; i++) this.visit(node.namedChild(i) as SyntaxNode, NO_CONTEXT);
+        const visitInside = (): void => {
+          for (let i = 0; i < node.namedChildCount; i++) this.visit(node.namedChild(i) as SyntaxNode, NO_CONTEXT);
+        };
+        if (node.type === 'process_substitution') this.calls.concurrently(visitInside);
+        else visitInside();
         this.state.scope = saved.scope;
         this.state.cwd = saved.cwd;
+        if (node.type === 'command_substitution' && this.state.items.length > before) this.arithmetic.substitution(node, this.lastCommand(before));
         // Inside backquotes bash removes the backslash before $, ` and \ and parses the
         // result again, so \`cmd\` there is a nested substitution the grammar reads as text.
         if (node.text.startsWith('`') && /\\[$`\\]/.test(node.text)) {
@@ -148,15 +147,35 @@ export class ScriptWalker {
     return decodeWord(node, this.wordContext());
   }
 
-  private visitChildren(node: SyntaxNode, ctx: VisitContext): void {
+  private visitChildren(node: SyntaxNode, ctx: VisitContext, list = false): void {
     const count = node.childCount;
+    const depth = this.calls.depth;
     for (let i = 0; i < count; i++) {
       const child = node.child(i) as SyntaxNode;
-      if (!child.isNamed) continue;
+      if (!child.isNamed) {
+        // In a list, what follows `&&` or `||` runs only on a condition.
+        if (list && (child.type === '&&' || child.type === '||')) this.calls.depth = depth + 1;
+        continue;
+      }
       const next = i + 1 < count ? node.child(i + 1) : null;
       const background = ctx.background || (next !== null && !next.isNamed && next.type === '&');
       this.visit(child, background === ctx.background ? ctx : { ...ctx, background });
     }
+    this.calls.depth = depth;
+  }
+
+  /** Walks a loop: it repeats (names it evaluates are checked again) and runs on a condition. */
+  private repeatedly(text: string, visit: () => void): void {
+    this.arithmetic.repeated(text, () => this.calls.conditionally(visit));
+  }
+
+  /** The last simple command found since item `before` (the one whose output a substitution captures). */
+  private lastCommand(before: number): SimpleCommand | null {
+    for (let i = this.state.items.length - 1; i >= before; i--) {
+      const item = this.state.items[i] as ScriptItem;
+      if (item.kind === 'command') return item.command;
+    }
+    return null;
   }
 
   private visit(node: SyntaxNode, ctx: VisitContext): void {
@@ -185,17 +204,23 @@ export class ScriptWalker {
       case 'variable_assignments':
         this.visitChildren(node, ctx);
         return;
+      case 'list':
+        this.visitChildren(node, ctx, true);
+        return;
       case 'declaration_command':
         this.visitDeclaration(node);
         return;
       case 'unset_command':
-        for (let i = 0; i < node.namedChildCount; i++) this.state.scope.set((node.namedChild(i) as SyntaxNode).text, null);
+        this.visitUnset(node);
         return;
       case 'function_definition': {
         const name = node.childForFieldName('name');
-        if (name) this.state.functions.add(name.text);
         const body = node.childForFieldName('body');
-        if (body) this.visit(body, NO_CONTEXT);
+        if (name) {
+          const fn = name.text;
+          this.state.functions.add(fn);
+          this.calls.functionBody(fn, oneLine(node.text), () => this.arithmetic.functionBody(fn, () => body && this.visit(body, NO_CONTEXT)));
+        } else if (body) this.visit(body, NO_CONTEXT);
         // `f() { ...; } > file` applies the redirection every time f runs: judge it here.
         for (let i = 0; i < node.childCount; i++) {
           if (node.fieldNameForChild(i) !== 'redirect') continue;
@@ -210,23 +235,42 @@ export class ScriptWalker {
       case 'for_statement':
       case 'select_statement': {
         const variable = node.childForFieldName('variable');
+        const values: ShellWord[] = [];
+        // Whether every value is a literal (judged here) or a number (`$(seq 1 5)`); a glob yields any file name.
+        let known = true;
         for (let i = 0; i < node.namedChildCount; i++) {
           const child = node.namedChild(i) as SyntaxNode;
           if (child === variable || child.type === 'variable_name') continue;
           if (child.type === 'do_group' || child.type === 'compound_statement') continue;
-          this.word(child); // values may hold substitutions
+          const word = this.word(child); // values may hold substitutions
+          values.push(...expandWord(word));
+          if (word.glob || (!word.static && this.arithmetic.valueKind(child) !== 'number')) known = false;
         }
+        const header = oneLine(node.text.split('\n')[0] ?? '');
         // The loop variable is assigned like any other: `for PATH in /tmp; do ls; done` changes PATH.
-        if (variable) this.noteAssigned(variable.text, oneLine(node.text.split('\n')[0] ?? ''));
+        if (variable) {
+          for (const v of values) if (v.static && !v.glob) this.noteEmbeddedCode(variable.text, v, header);
+          const kind: ValueKind = known && values.length > 0 && node.type === 'for_statement' ? 'clean' : 'unknown';
+          const only = values.length === 1 && values[0]?.static && !values[0].glob ? values[0] : null;
+          this.noteAssigned(variable.text, header, kind === 'clean' ? only : null, kind);
+        }
         const body = node.childForFieldName('body');
-        if (body) this.visit(body, ctx);
+        if (body) this.repeatedly(header, () => this.visit(body, ctx));
         return;
       }
+      case 'while_statement':
+      case 'until_statement':
+        this.repeatedly(oneLine(node.text.split('\n')[0] ?? ''), () => this.visitChildren(node, ctx));
+        return;
+      case 'if_statement':
+      case 'case_statement':
+        this.calls.conditionally(() => (node.type === 'case_statement' ? this.visitCase(node, ctx) : this.visitChildren(node, ctx)));
+        return;
       case 'compound_statement':
         if (node.child(0)?.type === '((') {
           this.state.items.push({ kind: 'test', text: oneLine(node.text) });
-          this.noteArithmetic(node);
           this.visitExpressions(node);
+          this.arithmetic.arithmetic(node);
           return;
         }
         this.visitChildren(node, ctx);
@@ -256,17 +300,27 @@ export class ScriptWalker {
       }
       case 'test_command':
         this.state.items.push({ kind: 'test', text: oneLine(node.text) });
-        // [[ a -eq b ]] evaluates both sides as arithmetic.
-        this.noteArithmetic(node);
         this.visitExpressions(node);
+        this.arithmetic.test(node, oneLine(node.text));
         return;
-      case 'c_style_for_statement':
-        this.noteArithmetic(node);
-        this.visitChildren(node, ctx);
+      case 'c_style_for_statement': {
+        // for ((init; condition; update)): each part is arithmetic, the condition and update every round.
+        const header = oneLine(node.text.split('\n')[0] ?? '');
+        const body = node.childForFieldName('body');
+        this.arithmetic.repeated(header, () => {
+          for (let i = 0; i < node.namedChildCount; i++) {
+            const child = node.namedChild(i) as SyntaxNode;
+            if (body && child.id === body.id) continue;
+            this.visit(child, NO_CONTEXT);
+            this.arithmetic.arithmetic(child, header);
+          }
+          if (body) this.calls.conditionally(() => this.visit(body, ctx));
+        });
         return;
+      }
       case 'arithmetic_expansion':
-        this.noteArithmetic(node);
         this.visitExpressions(node);
+        this.arithmetic.arithmetic(node);
         return;
       case 'binary_expression':
       case 'unary_expression':
@@ -284,15 +338,6 @@ export class ScriptWalker {
         }
         return;
       }
-      case 'case_statement': {
-        const value = node.childForFieldName('value');
-        if (value) this.word(value);
-        for (let i = 0; i < node.namedChildCount; i++) {
-          const child = node.namedChild(i) as SyntaxNode;
-          if (child.type === 'case_item') this.visit(child, ctx);
-        }
-        return;
-      }
       case 'word':
       case 'string':
       case 'raw_string':
@@ -307,12 +352,24 @@ export class ScriptWalker {
     }
   }
 
-  /** Conditions and arithmetic only matter for the commands substituted inside them. */
+  private visitCase(node: SyntaxNode, ctx: VisitContext): void {
+    const value = node.childForFieldName('value');
+    if (value) this.word(value);
+    for (let i = 0; i < node.namedChildCount; i++) {
+      const child = node.namedChild(i) as SyntaxNode;
+      if (child.type === 'case_item') this.visit(child, ctx);
+    }
+  }
+
+  /** Conditions and arithmetic: the commands substituted inside them, and the expansions that evaluate text. */
   private visitExpressions(node: SyntaxNode): void {
     for (let i = 0; i < node.namedChildCount; i++) {
       const child = node.namedChild(i) as SyntaxNode;
       if (child.type === 'command_substitution' || child.type === 'process_substitution') this.wordContext().onSubstitution?.(child);
-      else this.visitExpressions(child);
+      else {
+        this.visitExpressions(child);
+        if (child.type === 'expansion') this.arithmetic.expansion(child);
+      }
     }
   }
 
@@ -323,38 +380,48 @@ export class ScriptWalker {
     // The subscript of `a[$(cmd)]=1` is evaluated, commands included.
     const nameNode = node.childForFieldName('name');
     if (nameNode && nameNode.type !== 'variable_name') {
-      this.noteArithmetic(nameNode);
       this.visitExpressions(nameNode);
+      const index = nameNode.childForFieldName('index');
+      if (index) this.arithmetic.arithmetic(index, text);
     }
-    this.state.scope.set(assignment.name, assignment.value.static ? assignment.value.text : null);
+    // A variable with the integer attribute evaluates what it is given as arithmetic.
+    const integer = this.tracker?.isInteger(assignment.name) ?? false;
+    if (integer) this.arithmetic.expression(assignment.value, text);
+    if (assignment.value.static) this.state.scope.set(assignment.name, assignment.value.text);
+    else this.state.scope.set(assignment.name, null, integer ? 'number' : this.arithmetic.valueKind(node.childForFieldName('value')));
     if (assignment.value.static) this.state.sources.delete(assignment.name);
     else this.state.sources.set(assignment.name, assignment.value.raw);
     this.state.items.push({ kind: 'assignment', assignment, text });
     this.noteEmbeddedCode(assignment.name, assignment.value, text);
   }
 
-  /** A variable set by something other than `NAME=value` (read, for, printf -v, ${NAME:=x}). */
-  private noteAssigned(name: string, text: string, value: ShellWord | null = null): void {
+  /**
+   * A variable set by something other than `NAME=value` (read, for, printf -v, ${NAME:=x}):
+   * a literal value when known, else what is known about it (`kind`).
+   */
+  private noteAssigned(name: string, text: string, value: ShellWord | null = null, kind: ValueKind = 'unknown'): void {
     const word = value ?? { ...staticWord(DYNAMIC), static: false, dynamicParts: [text], raw: text };
-    this.state.scope.set(name, word.static ? word.text : null);
-    this.state.sources.set(name, text);
+    if (kind !== 'number' && this.tracker?.isInteger(name)) {
+      // `declare -i n; read n`: what is read is evaluated as arithmetic.
+      this.arithmetic.expression(word, text);
+      kind = 'number';
+    }
+    this.state.scope.set(name, word.static ? word.text : null, kind);
+    if (word.static) this.state.sources.delete(name);
+    else this.state.sources.set(name, text);
     this.state.items.push({ kind: 'assignment', assignment: { name, value: word }, text });
+    if (word.static) this.noteEmbeddedCode(name, word, text);
   }
 
   /** A literal value with `$(...)` or backquotes may be run later by arithmetic or eval: its commands are judged now. */
   private noteEmbeddedCode(name: string, value: ShellWord, text: string): void {
-    if (value.static && /\$\(|`/.test(value.text)) this.state.items.push({ kind: 'embedded_code', name, code: value.text, text });
+    if (value.static && holdsCode(value.text)) this.state.items.push({ kind: 'embedded_code', name, code: value.text, text });
   }
 
-  /** Arithmetic evaluates variable values as expressions, subscripts and their substitutions included. */
-  private noteArithmetic(node: SyntaxNode): void {
-    const text = node.text;
-    const sources: string[] = [];
-    for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
-      const source = this.state.sources.get(m[0]);
-      if (source !== undefined) sources.push(source);
-    }
-    this.state.items.push({ kind: 'arithmetic', text: oneLine(text), sources: sources.join(' ') });
+  /** A call of a function defined in the script: a call edge for runaway recursion, and the names its body evaluates, checked now. */
+  private noteCall(name: string, ctx: VisitContext, text: string): void {
+    this.state.items.push({ kind: 'function_call', name, text, background: ctx.background });
+    this.arithmetic.called(name, text);
   }
 
   private assignment(node: SyntaxNode): Assignment {
@@ -366,33 +433,87 @@ export class ScriptWalker {
   }
 
   private visitDeclaration(node: SyntaxNode): void {
-    // export/declare/local/readonly/typeset: the assignments matter, and two flags:
-    // -x exports the variable to every later command, -n makes it a reference to another.
-    let exported = node.child(0)?.type === 'export';
+    // export/declare/local/readonly/typeset: the assignments matter, and three flags:
+    // -x exports the variable to every later command, -n makes it a reference to another,
+    // -i makes every value assigned to it an arithmetic expression.
+    const keyword = node.child(0)?.type ?? 'declare';
+    let exported = keyword === 'export';
     let reference = false;
+    const flags = new Set<string>();
+    const words: ShellWord[] = [staticWord(keyword)];
+    const text = oneLine(node.text);
     for (let i = 0; i < node.namedChildCount; i++) {
       const child = node.namedChild(i) as SyntaxNode;
-      if (child.type === 'word' && /^-[A-Za-z]+$/.test(child.text)) {
+      if (child.type === 'word' && /^[-+][A-Za-z]+$/.test(child.text)) {
+        words.push(staticWord(child.text));
+        if (child.text.startsWith('+')) continue;
+        for (const c of child.text.slice(1)) flags.add(c);
         if (child.text.includes('x')) exported = true;
         if (child.text.includes('n')) reference = true;
         continue;
       }
       if (child.type === 'variable_assignment') {
+        const nameNode = child.childForFieldName('name');
+        const declared = (nameNode?.type === 'subscript' ? nameNode.childForFieldName('name') : nameNode)?.text ?? '';
+        if (flags.has('i')) this.arithmetic.markInteger(declared);
         if (reference) {
-          // `declare -n r=PATH` makes every later `r=...` set PATH: judge it as setting the target.
+          // `declare -n r=PATH` makes every later `r=...` set PATH: judge it as setting the target,
+          // whose subscript is evaluated at every use of r.
           const value = child.childForFieldName('value');
           const target = value ? this.word(value) : staticWord('');
           const name = target.static && /^[A-Za-z_][A-Za-z0-9_]*$/.test(target.text) ? target.text : '';
           this.noteAssigned(name, oneLine(child.text));
+          this.arithmetic.name(target, text);
         } else this.visitAssignment(child, exported);
-      } else if (child.type === 'variable_name' && (exported || reference)) {
+      } else if (child.type === 'variable_name') {
+        words.push(staticWord(child.text));
+        if (flags.has('i')) this.arithmetic.markInteger(child.text);
+        if (!(exported || reference)) continue;
         // `export NAME` hands an existing value to every later command.
         const name = child.text;
         const known = this.state.scope.get(name);
         const assignment: Assignment = { name: reference ? '' : name, value: known === null ? { ...staticWord(DYNAMIC), static: false, dynamicParts: [name], raw: name } : staticWord(known), exported: true };
-        this.state.items.push({ kind: 'assignment', assignment, text: oneLine(node.text) });
-      } else this.word(child);
+        this.state.items.push({ kind: 'assignment', assignment, text });
+      } else {
+        // A quoted operand is read after quote removal: `declare 'a[$(id)]=1'` assigns, subscript included.
+        const word = this.word(child);
+        words.push(word);
+        if (flags.has('f') || flags.has('F')) continue;
+        const split = word.static ? splitAssignment(word.text) : null;
+        if (split) {
+          const name = split.name.replace(/\[.*$/s, '');
+          if (flags.has('i')) this.arithmetic.markInteger(name);
+          this.noteAssigned(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : '', text, reference ? null : staticWord(split.value));
+        } else if (!word.static) this.noteAssigned('', text);
+        for (const use of declarationUses(flags, word)) noteBuiltinUse(use, keyword, this.builtinCommand(words, text), this.builtins());
+      }
     }
+    // The declaration itself is judged like the builtin it is (`declare -p`, `local x`).
+    this.state.items.push({ kind: 'command', command: this.builtinCommand(words, text) });
+  }
+
+  private builtinCommand(words: ShellWord[], text: string): SimpleCommand {
+    return { words, assignments: [], redirects: [], text, stdin: INHERIT, background: false, cwd: this.state.cwd };
+  }
+
+  /** `unset NAME...`: each name's subscript is evaluated; the variables are unset afterwards. */
+  private visitUnset(node: SyntaxNode): void {
+    const text = oneLine(node.text);
+    const words: ShellWord[] = [staticWord('unset')];
+    let functions = false;
+    for (let i = 0; i < node.namedChildCount; i++) {
+      const child = node.namedChild(i) as SyntaxNode;
+      const word = this.word(child);
+      words.push(word);
+      if (word.static && /^-[fvn]+$/.test(word.text)) {
+        functions ||= word.text.includes('f');
+        continue;
+      }
+      if (functions) continue;
+      this.arithmetic.name(word, text);
+      if (word.static && /^[A-Za-z_][A-Za-z0-9_]*$/.test(word.text)) this.state.scope.set(word.text, null, 'unset');
+    }
+    this.state.items.push({ kind: 'command', command: this.builtinCommand(words, text) });
   }
 
   private visitPipeline(node: SyntaxNode, ctx: VisitContext): void {
@@ -402,7 +523,7 @@ export class ScriptWalker {
       const child = node.namedChild(i) as SyntaxNode;
       const before = this.state.items.length;
       const stdin: StdinSource = first ? ctx.stdin : { kind: 'pipe', upstream };
-      this.visit(child, { stdin, background: ctx.background });
+      this.visit(child, { stdin, background: ctx.background, pipeline: true });
       first = false;
       upstream = [
         ...upstream,
@@ -527,11 +648,22 @@ export class ScriptWalker {
     const words: ShellWord[] = [];
     const ownRedirects = [...redirects];
     let stdin = ctx.stdin;
+    // Without a command name the assignments set shell variables (`x=1 2>/dev/null`), subscripts and all.
+    // (The grammar gives `a[$(x)]=1 2>/dev/null` an empty, missing name.)
+    const nameNode = extraWords.length === 0 && node.firstNamedChild?.type === 'variable_assignment' ? node.childForFieldName('name') : undefined;
+    const standalone = nameNode !== undefined && (nameNode === null || nameNode.text === '');
     for (let i = 0; i < node.childCount; i++) {
       const child = node.child(i) as SyntaxNode;
       if (!child.isNamed) continue;
       const field = node.fieldNameForChild(i);
-      if (child.type === 'variable_assignment') assignments.push(this.assignment(child));
+      if (child.type === 'variable_assignment' && standalone) this.visitAssignment(child);
+      else if (child.type === 'variable_assignment') {
+        // `x='a[$(id)]' bash -c 'echo $((x))'`: the program may evaluate the literal it is handed.
+        const a = this.assignment(child);
+        assignments.push(a);
+        this.noteEmbeddedCode(a.name, a.value, oneLine(child.text));
+      }
+      else if (field === 'name' && standalone) continue;
       else if (field === 'name') words.push(...expandWord(this.word(child.namedChildCount > 0 ? (child.namedChild(0) as SyntaxNode) : child)));
       else if (field === 'redirect' || child.type.endsWith('_redirect')) {
         const followUps: { node: SyntaxNode; pipe: boolean }[] = [];
@@ -553,8 +685,10 @@ export class ScriptWalker {
       return null;
     }
     const programWord = words[0] as ShellWord;
+    // Inside a function, a call edge (to a function defined now or later: a(){ b|b& }; b(){ a; }).
+    if (programWord.static) this.calls.command(programWord.text, ctx);
     if (programWord.static && this.state.functions.has(programWord.text)) {
-      this.state.items.push({ kind: 'function_call', name: programWord.text, text });
+      this.noteCall(programWord.text, ctx, text);
       for (const redirect of ownRedirects) this.state.items.push({ kind: 'redirect', redirect, text });
       return null;
     }
@@ -568,6 +702,7 @@ export class ScriptWalker {
       cwd: this.state.cwd,
     };
     this.state.items.push({ kind: 'command', command });
+    noteBuiltin(command, this.builtinsOnDemand);
     this.followShellState(command);
     return command;
   }
@@ -618,19 +753,22 @@ export class ScriptWalker {
         if (!named) this.noteAssigned(program.text === 'read' ? 'REPLY' : program.text === 'getopts' ? 'OPTARG' : 'MAPFILE', command.text);
         return;
       }
-      case 'printf': {
-        const v = args.findIndex((a) => a.text === '-v' || a.text.startsWith('-v'));
+      case 'printf':
+      case 'wait': {
+        // printf -v NAME, wait -p NAME: the builtin sets NAME.
+        const option = program.text === 'printf' ? '-v' : '-p';
+        const v = args.findIndex((a) => a.text === option || (a.text.startsWith(option) && program.text === 'printf'));
         if (v < 0) return;
         const flag = args[v] as ShellWord;
-        const target = flag.text === '-v' ? args[v + 1] : staticWord(flag.text.slice(2));
-        this.noteAssigned(target && identifier(target) ? target.text : '', command.text);
+        const target = flag.text === option ? args[v + 1] : staticWord(flag.text.slice(2));
+        this.noteAssigned(target && identifier(target) ? target.text : '', command.text, null, program.text === 'wait' ? 'number' : 'unknown');
         return;
       }
       case 'let':
-        this.state.items.push({ kind: 'arithmetic', text: command.text, sources: args.map((a) => a.raw).join(' ') });
+        // `let x=...`: x holds a number afterwards (the expressions were judged as builtin uses).
         for (const a of args) {
           const m = /^([A-Za-z_][A-Za-z0-9_]*)(\[.*\])?[-+*/%&|^<>]*=/.exec(a.text);
-          if (m) this.noteAssigned(m[1] as string, command.text);
+          if (m) this.noteAssigned(m[1] as string, command.text, null, 'number');
         }
         return;
       default:

@@ -167,6 +167,13 @@ export class ShellPolicy implements CommandPolicy {
     return out;
   }
 
+  /** The programs judged in a command line (basenames as written; wrappers and every nested level count), for tests that compare them with what runs. */
+  judgedPrograms(command: string): string[] {
+    const ctx: EvaluationContext = { layers: this.layersFor('', []), programs: [] };
+    this.evaluator.evaluateScript(command, ctx);
+    return [...new Set(ctx.programs)];
+  }
+
   /** Checks every rule's `match`/`not_match` examples against the compiled rules. */
   verifyExamples(scope: 'all' | 'overrides' = 'all'): void {
     const allLayers: RuleLayer[] = [

@@ -59,17 +59,36 @@ const PLACEHOLDER_VARIABLES: Record<string, string> = {
   LANG: 'C.UTF-8',
 };
 
+/**
+ * What a variable holds when its literal value is not known: `unknown` (read, a command's
+ * output), `number` (arithmetic, `nproc`), `clean` (one of several literals, none holding
+ * code), `unset` (never assigned here: empty, or from the minimal environment commands get).
+ */
+export type ValueKind = 'unknown' | 'number' | 'clean' | 'unset';
+
 /** Variable values known while walking one script: literal assignments, or null when computed. */
 export class VariableScope {
   private readonly values = new Map<string, string | null>();
+  /** What is known of the values set to null (allocated on the first). */
+  private kinds?: Map<string, ValueKind>;
   constructor(private readonly parent?: VariableScope) {}
 
   child(): VariableScope {
     return new VariableScope(this);
   }
 
-  set(name: string, value: string | null): void {
+  /** Sets a literal value, or null with what is known about the run-time value. */
+  set(name: string, value: string | null, kind: ValueKind = 'unknown'): void {
     this.values.set(name, value);
+    if (value === null) (this.kinds ??= new Map()).set(name, kind);
+    else this.kinds?.delete(name);
+  }
+
+  /** `literal` when get() knows the value, else what is known about it. */
+  kind(name: string): ValueKind | 'literal' {
+    if (this.values.has(name)) return this.values.get(name) !== null ? 'literal' : (this.kinds?.get(name) ?? 'unknown');
+    if (this.parent) return this.parent.kind(name);
+    return PLACEHOLDER_VARIABLES[name] !== undefined ? 'literal' : 'unset';
   }
 
   /** The value, null when it is only known at run time. */
@@ -91,8 +110,10 @@ export interface WordContext {
   onSubstitution?: (node: SyntaxNode) => void;
   /** Called for text the shell evaluates as arithmetic (`$((...))`, `${a[i]}` subscripts). */
   onArithmetic?: (node: SyntaxNode) => void;
-  /** Called when an expansion assigns a variable (`${NAME:=value}`). */
-  onAssign?: (name: string, text: string) => void;
+  /** Called for every `${...}` with an operator, subscript or offset (some evaluate text: `${a[i]}`, `${!x}`, `${x@P}`). */
+  onExpansion?: (node: SyntaxNode) => void;
+  /** Called when an expansion assigns a variable (`${NAME:=value}`), with the node of the value when there is one. */
+  onAssign?: (name: string, text: string, value?: SyntaxNode) => void;
 }
 
 export function staticWord(text: string): ShellWord {
@@ -125,7 +146,8 @@ function unescapeDoubleQuoted(text: string): string {
 
 const ANSI_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
 
-function decodeAnsiC(body: string): string {
+/** The value of `$'...'` (its body without the quotes). */
+export function decodeAnsiC(body: string): string {
   const decoded = decodeAnsiCEscapes(body);
   // Bash strings are C strings: $'/etc/shadow\x00.txt' is /etc/shadow.
   const nul = decoded.indexOf('\u0000');
@@ -250,10 +272,11 @@ function collectSegments(node: SyntaxNode, ctx: WordContext, out: Segment[], quo
       const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(node.text);
       if (m) out.push(variableSegment(m[1] as string, node.text, ctx, quoted));
       else {
-        const assigned = /^\$\{([A-Za-z_][A-Za-z0-9_]*):?=/.exec(node.text);
-        if (assigned) ctx.onAssign?.(assigned[1] as string, node.text);
-        if (node.text.includes('[')) ctx.onArithmetic?.(node);
+        // Substitutions first: what the expansion evaluates may be their output.
         visitSubstitutions(node, ctx);
+        const assigned = /^\$\{([A-Za-z_][A-Za-z0-9_]*):?=/.exec(node.text);
+        if (assigned) ctx.onAssign?.(assigned[1] as string, node.text, assignedValue(node));
+        ctx.onExpansion?.(node);
         out.push({ text: DYNAMIC, quoted, dynamic: true, source: node.text, expansion: true });
       }
       return;
@@ -267,8 +290,8 @@ function collectSegments(node: SyntaxNode, ctx: WordContext, out: Segment[], quo
       out.push({ text: '/dev/fd/63', quoted: true, dynamic: false, expansion: true });
       return;
     case 'arithmetic_expansion':
-      ctx.onArithmetic?.(node);
       visitSubstitutions(node, ctx);
+      ctx.onArithmetic?.(node);
       // Arithmetic yields a number; it cannot name a file or a program worth worrying about.
       out.push({ text: '0', quoted: true, dynamic: false, expansion: true });
       return;
@@ -277,6 +300,18 @@ function collectSegments(node: SyntaxNode, ctx: WordContext, out: Segment[], quo
       if (quoted) out.push({ text: node.text, quoted: true, dynamic: false });
       else out.push(...unquotedSegments(node.text));
   }
+}
+
+/** The value node of `${NAME=value}` / `${NAME:=value}`: what follows the operator. */
+function assignedValue(node: SyntaxNode): SyntaxNode | undefined {
+  for (let i = 0; i < node.childCount; i++) {
+    const child = node.child(i) as SyntaxNode;
+    if (!child.isNamed && (child.type === '=' || child.type === ':=')) {
+      const value = node.child(i + 1);
+      return value && value.isNamed ? value : undefined;
+    }
+  }
+  return undefined;
 }
 
 function visitSubstitutions(node: SyntaxNode, ctx: WordContext): void {

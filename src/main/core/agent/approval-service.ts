@@ -96,10 +96,13 @@ export class ApprovalService {
       if (err instanceof SelectorError) throw new ApprovalError({ code: 'conflict', message: `the approved hosts changed: ${err.message}` });
       throw err;
     }
-    const minted = hosts.map((host) => ({
-      host,
-      check: this.gate.checkApproved({ command: record.command, host: host.name, requester: `approval:${input.actor}`, tags: host.tags }, record),
-    }));
+    // What the operator approved is judged again with what its paths resolve to now, on each host.
+    const minted = await Promise.all(
+      hosts.map(async (host) => {
+        const resolvedPaths = (await this.fleet.resolvePathWords(host, record.command)) ?? undefined;
+        return { host, check: this.gate.checkApproved({ command: record.command, host: host.name, requester: `approval:${input.actor}`, tags: host.tags, resolvedPaths }, record) };
+      }),
+    );
     const refused = minted.filter((m) => !m.check.ok);
     if (refused.length > 0) {
       const why = refused.map((m) => `${m.host.name}: ${m.check.verdict.reasons.join('; ')}`).join(' | ');

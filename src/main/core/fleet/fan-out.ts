@@ -23,7 +23,9 @@ export interface FanOutRequest {
  */
 export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Host[], request: FanOutRequest): Promise<ExecResultLine[]> {
   const runOne = async (host: Host): Promise<ExecResultLine> => {
-    const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester, tags: host.tags });
+    // The path words are judged by what they resolve to on that host, not only as written.
+    const resolvedPaths = (await fleet.resolvePathWords(host, request.command, request.argv, request.exec?.signal)) ?? undefined;
+    const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester, tags: host.tags, resolvedPaths });
     if (!check.ok) {
       const denied = check.verdict.decision === 'deny';
       return {

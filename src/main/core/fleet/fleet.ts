@@ -5,6 +5,7 @@ import { TransportUnavailableError } from './errors';
 import type { Inventory } from './inventory';
 import { passableNames } from './command-environment';
 import { LocalExecutor } from './local-executor';
+import { parseRealpathOutput, pathWords, resolveLocally } from './path-facts';
 import { knownHostsName, type PublicHostKey } from './ssh/known-hosts';
 import type { HostKeyVerdict } from './ssh/host-keys';
 import { SshPool, type SshPoolOptions } from './ssh/pool';
@@ -166,6 +167,26 @@ export class Fleet {
     }
     for (const path of Object.keys(refusedFiles)) contents[path] = null;
     return { host, files: contents, commands, ...(Object.keys(refusedFiles).length ? { refusedFiles } : {}) };
+  }
+
+  /**
+   * What the path words of a command resolve to on the host (symlinks, /proc magic links),
+   * for the gate to judge as facts. Null when the host could not say (no `realpath -m`,
+   * unreachable): the command is then judged by its words as written.
+   */
+  async resolvePathWords(host: Host, command: string, argv?: readonly string[], signal?: AbortSignal): Promise<Record<string, string> | null> {
+    const words = pathWords(command, argv);
+    if (words.length === 0) return {};
+    if (host.transport === 'local') return resolveLocally(words);
+    const resolverArgv = ['realpath', '-m', '-z', '--', ...words];
+    const check = this.gate.check({ command: resolverArgv.map(shQuote).join(' '), argv: resolverArgv, host: host.name, requester: 'fleet:resolve-paths', tags: host.tags });
+    if (!check.ok) return null;
+    try {
+      const out = await this.executor(host).run(check.command, { timeoutMs: 10_000, signal });
+      return out.error || out.exitCode !== 0 ? null : parseRealpathOutput(words, out.stdout);
+    } catch {
+      return null;
+    }
   }
 
   /** The policy's verdict on reading a path, or null when it may be read. Refusals are audited. */

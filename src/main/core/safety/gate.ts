@@ -51,7 +51,7 @@ export class SafetyGate {
   evaluate(request: CommandRequest): PolicyVerdict {
     let verdict: PolicyVerdict;
     try {
-      verdict = this.policy.evaluate(request);
+      verdict = withPathFacts(this.policy, request, this.policy.evaluate(request));
     } catch (err) {
       return { decision: 'deny', category: 'unknown', reasons: [`policy error: ${(err as Error).message}`] };
     }
@@ -95,7 +95,7 @@ export class SafetyGate {
     }
     let verdict: PolicyVerdict;
     try {
-      verdict = this.policy.evaluate(request);
+      verdict = withPathFacts(this.policy, request, this.policy.evaluate(request));
     } catch (err) {
       return refuse(`policy error: ${(err as Error).message}`);
     }
@@ -115,4 +115,42 @@ export class SafetyGate {
     });
     return { ok: true, command, verdict: approved };
   }
+}
+
+const STRICTNESS = { allow: 0, ask: 1, deny: 2 } as const;
+
+/**
+ * Judges what the command's path words resolve to on the host as well as the words
+ * themselves: each target is judged as a read of that file (`cat -- TARGET`), so a link
+ * to a credential is treated as naming the credential. A verdict changed by a fact is
+ * never rememberable (the link can change again), and the link is named in the reasons.
+ */
+function withPathFacts(policy: CommandPolicy, request: CommandRequest, verdict: PolicyVerdict): PolicyVerdict {
+  const facts = Object.entries(request.resolvedPaths ?? {}).filter(([word, target]) => target !== word && target !== normalizeLexically(word));
+  if (facts.length === 0) return verdict;
+  let result = verdict;
+  for (const [word, target] of facts) {
+    const probe = policy.evaluate({ command: `cat -- ${target}`, argv: ['cat', '--', target], host: request.host, requester: request.requester, tags: request.tags });
+    if (STRICTNESS[probe.decision] > STRICTNESS[result.decision]) {
+      result = { ...result, decision: probe.decision, category: probe.category, rememberable: false, needsShell: result.needsShell };
+    }
+    if (probe.decision !== 'allow') {
+      result = { ...result, rememberable: false, reasons: [...result.reasons, `${word} resolves to ${target} on ${request.host}: ${probe.reasons.join('; ')}`] };
+    } else if (result.decision !== 'allow') {
+      result = { ...result, reasons: [...result.reasons, `${word} resolves to ${target} on ${request.host}`] };
+    }
+  }
+  return result;
+}
+
+/** `/a/./b/../c` → `/a/c`: a word that only differs from its target by spelling is no link. */
+function normalizeLexically(word: string): string {
+  if (!word.startsWith('/')) return word;
+  const parts: string[] = [];
+  for (const part of word.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
 }

@@ -48,6 +48,11 @@ export interface CommandRequest {
   requester: string;
   /** The host's inventory tags; production tags make the policy stricter. */
   tags?: readonly string[];
+  /**
+   * Facts the fleet gathered on the host: each path word of the command and what it
+   * resolves to there (symlinks, /proc magic links). The gate judges the targets too.
+   */
+  resolvedPaths?: Readonly<Record<string, string>>;
 }
 
 /** A policy decides from the command alone; it does no I/O. */

@@ -222,10 +222,13 @@ export class ToolRunner {
     options: ToolCallOptions,
   ): Promise<{ ok: boolean; text: string; summary: string; error: ApiError | null; data: Record<string, unknown>; approvals: PendingApproval[] }> {
     await this.gate.ready();
-    const judged = hosts.map((host) => ({
-      host,
-      verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester, tags: host.tags }),
-    }));
+    // Judged with what the command's paths resolve to on each host (a planted link asks or is refused).
+    const judged = await Promise.all(
+      hosts.map(async (host) => {
+        const resolvedPaths = (await this.fleet.resolvePathWords(host, args.command, undefined, options.signal)) ?? undefined;
+        return { host, verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester, tags: host.tags, resolvedPaths }) };
+      }),
+    );
     const allowed = judged.filter((j) => j.verdict.decision === 'allow').map((j) => j.host);
     const asking = judged.filter((j) => j.verdict.decision === 'ask');
     const denied = judged.filter((j) => j.verdict.decision === 'deny');

@@ -178,6 +178,7 @@ describe('bash-arithmetic: plain arithmetic stays allowed', () => {
     'cnt=0; while read -r l; do ((cnt++)); done < /etc/hosts; echo $cnt',
     'for ((i=0; i<$(nproc); i++)); do :; done',
     'x=HOME; echo ${!x}',
+    'a=(x y); for i in "${!a[@]}"; do echo "${a[$i]}"; done',
     'echo ${!HOME*} ${!a[@]}',
   ])('%s -> allow', (command) => expectDecision(command, 'allow'));
 });

@@ -468,7 +468,8 @@ export class ArithmeticTracker {
       case 'arithmetic_expansion':
         return 'number';
       case 'expansion':
-        return /^\$\{#[^}]/.test(node.text) ? 'number' : 'unknown';
+        // ${#x}: a length; ${!a[@]}: the indices of an indexed array (an associative array's keys are not evaluated as arithmetic).
+        return /^\$\{#[^}]|^\$\{![A-Za-z_][A-Za-z0-9_]*\[[@*]\]\}$/.test(node.text) ? 'number' : 'unknown';
       case 'simple_expansion': {
         const name = node.text.slice(1);
         if (NUMERIC_VARIABLES.has(name)) return 'number';

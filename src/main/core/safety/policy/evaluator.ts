@@ -9,7 +9,7 @@ import { PatternSet } from './glob';
 import { pathCandidates, UNKNOWN_CWD } from './paths';
 import { readsDifferentlyFromBash } from './posix-shell';
 import { recursionFindings } from './recursion';
-import { loginArgv0Findings, parseShellInvocation, shellStartupFindings, startupVariableFindings } from './shell-startup';
+import { loginArgv0Findings, parseShellInvocation, shellStartupFindings, STARTUP_FILE_VARIABLES, startupVariableFindings } from './shell-startup';
 import type { CompiledRule, RuleInput, RuleSet } from './ruleset';
 import { ANYWHERE_CWD, normalizePath, resolveDirectory, ScriptWalker, type Redirect, type ScriptItem, type SimpleCommand, type StdinSource } from './script';
 import type { ProgramSpec, VerdictSpec, WrapperSpec } from './spec';
@@ -219,7 +219,10 @@ export class Evaluator {
   private evaluateCommand(command: SimpleCommand, ctx: EvaluationContext, depth: number): Finding[] {
     const label = quote(command.text);
     const findings: Finding[] = [];
-    for (const a of command.assignments) findings.push(...this.environmentFinding(a.name, label), ...startupVariableFindings(a.name, a.value, label, (w, what) => this.fileRead(w, command, label, what)));
+    for (const a of command.assignments) {
+      findings.push(...this.environmentFinding(a.name, label));
+      if (STARTUP_FILE_VARIABLES.has(a.name)) findings.push(...startupVariableFindings(a.name, a.value, label, (w, what) => this.fileRead(w, command, label, what)));
+    }
     for (const r of command.redirects) findings.push(...this.evaluateRedirect(r, command.cwd, label));
     if (command.background) findings.push(make('ask', 'unknown', label, 'runs in the background, where it outlives this check'));
     findings.push(...this.evaluateWords(command.words, command, ctx, depth));

@@ -421,7 +421,7 @@ export class ScriptWalker {
   /** A call of a function defined in the script: a call edge for runaway recursion, and the names its body evaluates, checked now. */
   private noteCall(name: string, ctx: VisitContext, text: string): void {
     this.state.items.push({ kind: 'function_call', name, text, background: ctx.background });
-    this.arithmetic.called(name, text);
+    this.tracker?.called(name, text);
   }
 
   private assignment(node: SyntaxNode): Assignment {
@@ -649,21 +649,25 @@ export class ScriptWalker {
     const ownRedirects = [...redirects];
     let stdin = ctx.stdin;
     // Without a command name the assignments set shell variables (`x=1 2>/dev/null`), subscripts and all.
-    // (The grammar gives `a[$(x)]=1 2>/dev/null` an empty, missing name.)
-    const nameNode = extraWords.length === 0 && node.firstNamedChild?.type === 'variable_assignment' ? node.childForFieldName('name') : undefined;
-    const standalone = nameNode !== undefined && (nameNode === null || nameNode.text === '');
+    // (The grammar gives `a[$(x)]=1 2>/dev/null` an empty, missing name.) Looked up at the first assignment.
+    let standalone: boolean | undefined;
     for (let i = 0; i < node.childCount; i++) {
       const child = node.child(i) as SyntaxNode;
       if (!child.isNamed) continue;
       const field = node.fieldNameForChild(i);
-      if (child.type === 'variable_assignment' && standalone) this.visitAssignment(child);
-      else if (child.type === 'variable_assignment') {
-        // `x='a[$(id)]' bash -c 'echo $((x))'`: the program may evaluate the literal it is handed.
-        const a = this.assignment(child);
-        assignments.push(a);
-        this.noteEmbeddedCode(a.name, a.value, oneLine(child.text));
-      }
-      else if (field === 'name' && standalone) continue;
+      if (child.type === 'variable_assignment') {
+        if (standalone === undefined) {
+          const name = extraWords.length === 0 ? node.childForFieldName('name') : undefined;
+          standalone = name === null || name?.text === '';
+        }
+        if (standalone) this.visitAssignment(child);
+        else {
+          // `x='a[$(id)]' bash -c 'echo $((x))'`: the program may evaluate the literal it is handed.
+          const a = this.assignment(child);
+          assignments.push(a);
+          this.noteEmbeddedCode(a.name, a.value, oneLine(child.text));
+        }
+      } else if (field === 'name' && standalone === true) continue;
       else if (field === 'name') words.push(...expandWord(this.word(child.namedChildCount > 0 ? (child.namedChild(0) as SyntaxNode) : child)));
       else if (field === 'redirect' || child.type.endsWith('_redirect')) {
         const followUps: { node: SyntaxNode; pipe: boolean }[] = [];

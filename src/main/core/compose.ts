@@ -21,7 +21,7 @@ import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, Provide
 import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
-import { executionConfig, Fleet, Inventory, keychainPassphrases } from './fleet';
+import { executionConfig, Fleet, Inventory, keychainPassphrases, sshConfig } from './fleet';
 import { AuditLog, auditConfig, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditCheckpointReason, type AuditSink } from './safety';
 import { auditLogId, SyslogAnchor } from './audit-anchor';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
@@ -131,7 +131,7 @@ export class Core implements CoreFacade {
     this.inventory = new Inventory(this.store.hosts);
     this.secrets = options.secrets ?? new KeyringSecretStore();
     // Encrypted SSH keys unlock with a passphrase from the keychain only; none is ever stored elsewhere.
-    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets) }, audit: this.audit, passEnvironment: this.config.get(executionConfig).passEnvironment });
+    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets), connectTimeoutMs: this.config.get(sshConfig).connectTimeoutSeconds * 1000 }, audit: this.audit, passEnvironment: this.config.get(executionConfig).passEnvironment });
     this.tools = new ToolRunner(
       new ToolRegistry(coreTools),
       this.fleet,
@@ -208,11 +208,12 @@ export class Core implements CoreFacade {
       hosts = [];
     }
     const verdicts = hosts.map((h) => this.gate.evaluate({ command: record.command, host: h.name, requester: 'view', tags: h.tags }));
-    const rememberable = rememberRefusal(record.command, verdicts.some((v) => v.rememberable === false) ? false : undefined) === null;
+    const refusal = rememberRefusal(record.command, verdicts);
+    const rememberable = refusal === null;
     const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     const rootHosts = hosts.filter((h) => (h.transport === 'local' ? runningAsRoot : h.user === 'root')).map((h) => h.name);
     const { conversationId, requester, policyVersion, status, decidedAt, decisionReason, ...pending } = record;
-    return { ...pending, conversationId, requester, policyVersion, status, decidedAt, decisionReason, rememberable, rootHosts };
+    return { ...pending, conversationId, requester, policyVersion, status, decidedAt, decisionReason, rememberable, notRememberable: refusal, rootHosts };
   }
 
   listApprovals(): ApprovalList {

@@ -24,6 +24,8 @@ export const ApprovalViewSchema = PendingApprovalSchema.extend({
   decisionReason: z.string().nullable(),
   /** Whether "approve and remember" may be offered for this command. */
   rememberable: z.boolean(),
+  /** Why "approve and remember" is not offered (null or absent when it is). */
+  notRememberable: z.string().nullable().optional(),
   /** Hosts where the SSH user is root: shown prominently in the dialog. */
   rootHosts: z.array(z.string()),
 });

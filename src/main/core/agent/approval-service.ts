@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ApiError, ExecResultLine, Host, ToolCallRecord } from '../../../shared/protocol';
 import { mapBounded, SelectorError, type Fleet, type Inventory } from '../fleet';
-import { noAudit, type AuditSink, type SafetyGate } from '../safety';
+import { noAudit, rememberedVerdictOf, sameVerdict, type AuditSink, type PolicyVerdict, type RememberedVerdict, type SafetyGate } from '../safety';
 import type { ApprovalRecord, ApprovalRepository, RememberedRule, RememberedRuleRepository } from '../store';
 import type { ChatService } from './chat-service';
 
@@ -35,13 +35,27 @@ export interface DecisionOutcome {
   continued: Promise<unknown> | null;
 }
 
-/** Remembering is never offered for these (Codex's lesson): the next command could be anything. */
-export function rememberRefusal(command: string, rememberable: boolean | undefined): string | null {
-  if (rememberable === false) return 'this kind of command (privilege escalation, credential access, shells, interpreters, env prefixes) is approved once only';
+/**
+ * Why "approve and remember" is refused for a command, given the policy's verdicts on its
+ * hosts, or null when it may be remembered. The policy decides (policy/rememberable.ts:
+ * one simple command of literal words, no wrapper, shell, interpreter or instruction
+ * file, nothing approved once only); sudo, shells, interpreters and env are refused here
+ * by name as well (Codex's lesson): the next command could be anything.
+ */
+export function rememberRefusal(command: string, verdicts: readonly Pick<PolicyVerdict, 'rememberable' | 'notRememberable' | 'reasons'>[]): string | null {
+  // Only a verdict that says so allows remembering (one from a policy still loading says nothing).
+  const refused = verdicts.find((v) => v.rememberable !== true);
+  if (refused) return refused.notRememberable ?? (refused.rememberable === false ? 'this command is approved once only' : `the policy could not judge it (${refused.reasons[0] ?? 'no verdict'})`);
+  if (verdicts.length === 0) return 'the policy has not judged this command on any host';
   if (/^\s*(sudo|su|doas|pkexec|env|bash|sh|zsh|dash|python[0-9.]*|perl|ruby|node|php|eval|exec)\b/.test(command)) {
     return 'commands run through sudo, a shell, an interpreter or env are approved once only';
   }
   return null;
+}
+
+/** The verdict a remembered rule records: the policy's own judgement, before the approval made it `allow`. */
+function judgedVerdict(check: { verdict: PolicyVerdict; judged?: PolicyVerdict }): RememberedVerdict {
+  return rememberedVerdictOf(check.judged ?? { ...check.verdict, decision: 'ask' });
 }
 
 /**
@@ -96,6 +110,11 @@ export class ApprovalService {
       if (err instanceof SelectorError) throw new ApprovalError({ code: 'conflict', message: `the approved hosts changed: ${err.message}` });
       throw err;
     }
+    if (input.remember && input.remember !== 'once') {
+      // Refused before anything is minted or audited as approved: the request stays pending.
+      const refusal = rememberRefusal(record.command, hosts.map((h) => this.gate.evaluate({ command: record.command, host: h.name, requester: 'view', tags: h.tags })));
+      if (refusal) throw new ApprovalError({ code: 'bad_request', message: `cannot remember this approval: ${refusal}. Approve it once instead.` });
+    }
     // What the operator approved is judged again with what its paths resolve to now, on each host.
     const minted = await Promise.all(
       hosts.map(async (host) => {
@@ -108,25 +127,38 @@ export class ApprovalService {
       const why = refused.map((m) => `${m.host.name}: ${m.check.verdict.reasons.join('; ')}`).join(' | ');
       throw new ApprovalError({ code: 'policy_denied', message: `cannot run the approved command: ${why}` });
     }
-    let rememberTargets: { scope: 'host' | 'tag'; target: string }[] = [];
+    let rememberTargets: { scope: 'host' | 'tag'; target: string; verdict: RememberedVerdict }[] = [];
     if (input.remember && input.remember !== 'once') {
-      const refusal = rememberRefusal(record.command, minted.some((m) => m.check.verdict.rememberable === false) ? false : undefined);
-      if (refusal) throw new ApprovalError({ code: 'bad_request', message: `cannot remember this approval: ${refusal}` });
-      if (input.remember === 'host') rememberTargets = hosts.map((h) => ({ scope: 'host', target: h.name }));
+      const refusal = rememberRefusal(record.command, minted.map((m) => m.check.verdict));
+      if (refusal) throw new ApprovalError({ code: 'bad_request', message: `cannot remember this approval: ${refusal}. Approve it once instead.` });
+      const judged = minted.map((m) => ({ host: m.host, verdict: judgedVerdict(m.check as { verdict: PolicyVerdict; judged?: PolicyVerdict }) }));
+      if (input.remember === 'host') rememberTargets = judged.map((j) => ({ scope: 'host', target: j.host.name, verdict: j.verdict }));
       else {
         const shared = hosts.map((h) => h.tags).reduce((a, b) => a.filter((t) => b.includes(t)));
         const tag = input.tag ?? (shared.length === 1 ? shared[0] : undefined);
         if (!tag) throw new ApprovalError({ code: 'bad_request', message: `name the tag to remember this for (shared tags: ${shared.join(', ') || 'none'})` });
         if (!hosts.every((h) => h.tags.includes(tag))) throw new ApprovalError({ code: 'bad_request', message: `not every approved host has tag ${tag}` });
-        rememberTargets = [{ scope: 'tag', target: tag }];
+        // One rule for the tag records one verdict: the approved hosts must agree on it.
+        const first = judged[0]?.verdict as RememberedVerdict;
+        if (!judged.every((j) => sameVerdict(first, j.verdict) && sameVerdict(j.verdict, first))) {
+          throw new ApprovalError({ code: 'bad_request', message: `cannot remember this approval for tag ${tag}: the policy judges the command differently on the approved hosts; remember it per host` });
+        }
+        rememberTargets = [{ scope: 'tag', target: tag, verdict: first }];
       }
     }
     if (!this.approvals.decide(id, 'approved', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided or expired meanwhile` });
     const approval = this.approvals.get(id) as ApprovalRecord;
     this.audit.record({ kind: 'approval', actor: input.actor, subject: record.command, data: { approvalId: id, event: 'approved', hosts: record.hosts, reason, remember: input.remember ?? 'once' } });
-    const remembered = rememberTargets.map((t) => this.rules.add({ command: record.command, ...t, approvalId: id, createdBy: input.actor }));
+    const remembered = rememberTargets.map((t) =>
+      this.rules.add({ command: record.command, scope: t.scope, target: t.target, approvalId: id, createdBy: input.actor, policyVersion: this.gate.policyVersion, verdict: t.verdict }),
+    );
     for (const rule of remembered) {
-      this.audit.record({ kind: 'policy', actor: input.actor, subject: record.command, data: { event: 'remembered_rule', ruleId: rule.id, scope: rule.scope, target: rule.target, approvalId: id } });
+      this.audit.record({
+        kind: 'policy',
+        actor: input.actor,
+        subject: record.command,
+        data: { event: 'remembered_rule', ruleId: rule.id, scope: rule.scope, target: rule.target, approvalId: id, policyVersion: rule.policyVersion, verdict: rule.verdict },
+      });
     }
 
     const started = performance.now();

@@ -7,7 +7,7 @@ import { CliFailure, UsageError } from './exit';
 /** One line of text a model, a host or an inventory wrote: every control character shown as an escape. */
 const line = (text: string) => escapeControls(text);
 
-function printApproval(a: { id: string; command: string; hosts: string[]; category: string; reasons: string[]; purpose: string | null; expiresAt: string; rootHosts: string[]; rememberable: boolean }): void {
+function printApproval(a: { id: string; command: string; hosts: string[]; category: string; reasons: string[]; purpose: string | null; expiresAt: string; rootHosts: string[]; rememberable: boolean; notRememberable?: string | null }): void {
   const hidden = hasControls(a.command);
   process.stdout.write(
     [
@@ -20,6 +20,7 @@ function printApproval(a: { id: string; command: string; hosts: string[]; catego
       `  why:      ${a.reasons.map(line).join('; ')}`,
       a.purpose ? `  purpose:  (the agent's claim, not verified) "${line(a.purpose)}"` : null,
       `  expires:  ${a.expiresAt}${a.rememberable ? '' : '   (approve once only)'}`,
+      a.rememberable ? null : `  remember: not offered: ${line(a.notRememberable ?? 'this command is approved once only')}`,
     ]
       .filter(Boolean)
       .join('\n') + '\n',
@@ -36,6 +37,8 @@ export function registerApprovalsCommand(program: Command): void {
     .action(async (flags: { json?: boolean }) => {
       const core = new Core();
       try {
+        // Whether an approval may be remembered is the policy's call: wait until it can judge.
+        await core.ready();
         const list = core.listApprovals();
         if (flags.json) process.stdout.write(`${safeJsonStringify(list)}\n`);
         else if (list.approvals.length === 0) process.stdout.write('no pending approvals\n');
@@ -74,7 +77,7 @@ export function registerApprovalsCommand(program: Command): void {
     .command('approve')
     .description('Approve a pending command: it runs now, on the hosts it was requested for')
     .argument('<id>')
-    .option('--remember <scope>', 'once (default), host (allow this exact command on these hosts from now on) or tag')
+    .option('--remember <scope>', 'once (default), host (allow this exact command on these hosts from now on, while the policy judges it alike) or tag; refused for commands whose effect depends on run time (variables, globs, substitutions, wrappers, shells, interpreters)')
     .option('--tag <tag>', 'with --remember tag: which tag')
     .option('--reason <text>', 'note for the audit log')
     .option('--json', 'per-host results as JSON lines')

@@ -96,7 +96,7 @@ async function checkJsonl(policy: ShellPolicy, flags: CheckFlags): Promise<void>
     const verdict = policy.evaluate({ command: input.command, host: input.host ?? flags.host, requester: 'cli:policy-check', tags: input.tags ?? (flags.tag.length > 0 ? flags.tag : undefined) });
     const elapsedMs = flags.timing ? performance.now() - started : undefined;
     const out: Record<string, unknown> = { command: input.command, decision: verdict.decision, category: verdict.category, reasons: verdict.reasons };
-    if (flags.explain) Object.assign(out, { parts: verdict.parts, rememberable: verdict.rememberable, needsShell: verdict.needsShell, ruleIds: verdict.ruleIds, policyVersion: policy.version });
+    if (flags.explain) Object.assign(out, { parts: verdict.parts, rememberable: verdict.rememberable, ...(verdict.notRememberable ? { notRememberable: verdict.notRememberable } : {}), needsShell: verdict.needsShell, ruleIds: verdict.ruleIds, policyVersion: policy.version });
     if (elapsedMs !== undefined) out.elapsedMs = elapsedMs;
     if (!(await writeLine(JSON.stringify(out)))) break;
   }
@@ -112,7 +112,7 @@ function checkOne(policy: ShellPolicy, command: string, flags: CheckFlags): void
     lines.push('parts:');
     for (const p of verdict.parts ?? []) lines.push(`  ${p.decision.padEnd(5)} ${p.category.padEnd(20)} ${escapeControls(p.command)}`);
   }
-  if (verdict.decision === 'ask') lines.push(verdict.rememberable ? 'an approval may be remembered for this exact command' : 'an approval for this command cannot be remembered');
+  if (verdict.decision === 'ask') lines.push(verdict.rememberable ? 'an approval may be remembered for this exact command' : `an approval for this command cannot be remembered: ${escapeControls(verdict.notRememberable ?? 'it is approved once only')}`);
   lines.push(`policy ${policy.version}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

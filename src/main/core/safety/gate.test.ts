@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isApprovedCommand, loadDefaultPolicy, SafetyGate } from './index';
+import { isApprovedCommand, loadDefaultPolicy, rememberedVerdictOf, SafetyGate, type RememberedRuleMatch } from './index';
 
 const policy = await loadDefaultPolicy();
 const gate = new SafetyGate(policy);
@@ -57,12 +57,59 @@ describe('SafetyGate with the default policy', () => {
   });
 
   it('turns only an exactly remembered ask into allow, never a deny', () => {
-    const rules = { match: (command: string, host: string) => (host === 'web-1' && (command === 'systemctl restart nginx' || command === 'rm -rf /') ? { id: 'r1', scope: 'host', target: 'web-1' } : null) };
+    const verdict = rememberedVerdictOf(policy.evaluate({ command: 'systemctl restart nginx', host: 'web-1', requester: 't' }));
+    const rules = { match: (command: string, host: string) => (host === 'web-1' && (command === 'systemctl restart nginx' || command === 'rm -rf /') ? { id: 'r1', scope: 'host', target: 'web-1', policyVersion: policy.version, verdict } : null) };
     const remembering = new SafetyGate(policy, rules);
     expect(remembering.check({ command: 'systemctl restart nginx', host: 'web-1', requester: 't' }).ok).toBe(true);
     expect(remembering.check({ command: 'systemctl restart nginx', host: 'web-2', requester: 't' }).ok).toBe(false);
     expect(remembering.check({ command: 'systemctl restart  nginx', host: 'web-1', requester: 't' }).ok).toBe(false);
     expect(remembering.check({ command: 'rm -rf /', host: 'web-1', requester: 't' }).verdict.decision).toBe('deny');
+  });
+
+  describe('remembered approvals are bound to the verdict they approved', () => {
+    const command = 'systemctl restart nginx';
+    const request = { command, host: 'web-1', requester: 't' };
+    const remembered = (rule: Partial<RememberedRuleMatch>) => ({
+      match: (text: string, host: string): RememberedRuleMatch | null =>
+        text === command && host === 'web-1' ? { id: 'r1', scope: 'host', target: 'web-1', policyVersion: policy.version, verdict: rememberedVerdictOf(policy.evaluate(request)), ...rule } : null,
+    });
+    // A user rule that judges restarts more strictly: the remembered "ask mutating" is no longer what the policy says.
+    const stricter = policy.withOverrides({
+      rules: [{ id: 'user-restart-destructive', program: 'systemctl', subcommand: 'restart', decision: 'ask', category: 'destructive', reason: 'a restart drops connections', match: ['systemctl restart nginx'] }],
+    });
+    // A user rule about something else: another policy version, the same verdict on this command.
+    const unrelated = policy.withOverrides({ rules: [{ id: 'user-other', program: 'frobnicate', decision: 'ask', category: 'mutating', reason: 'frobnicates', match: ['frobnicate'] }] });
+
+    it('a plain command remembered under this policy is allowed next time', () => {
+      expect(policy.evaluate(request)).toMatchObject({ decision: 'ask', rememberable: true });
+      const result = new SafetyGate(policy, remembered({})).check(request);
+      expect(result.ok).toBe(true);
+      expect(result.verdict.reasons.at(-1)).toMatch(/allowed by a remembered approval \(host web-1, rule r1\)/);
+    });
+
+    it('stops applying when another policy version judges the command differently, and says why', () => {
+      expect(stricter.version).not.toBe(policy.version);
+      const result = new SafetyGate(stricter, remembered({})).check(request);
+      expect(result.ok).toBe(false);
+      expect(result.verdict).toMatchObject({ decision: 'ask', category: 'destructive' });
+      expect(result.verdict.reasons.at(-1)).toMatch(/remembered approval \(host web-1, rule r1\) no longer applies: the safety policy changed since it was remembered \(policy-\w+ → policy-\w+\) and judges the command differently \(ask mutating \[systemctl-service-state\] → ask destructive \[user-restart-destructive\]\)/);
+    });
+
+    it('keeps applying under another policy version that judges the command alike', () => {
+      expect(unrelated.version).not.toBe(policy.version);
+      expect(new SafetyGate(unrelated, remembered({})).check(request).ok).toBe(true);
+    });
+
+    it('does not apply without a recorded verdict, nor to a command that cannot be remembered', () => {
+      const legacy = new SafetyGate(policy, remembered({ verdict: null, policyVersion: null })).check(request);
+      expect(legacy.ok).toBe(false);
+      expect(legacy.verdict.reasons.at(-1)).toMatch(/without the verdict it approved/);
+      const glob = 'systemctl restart nginx*';
+      const globRule = { match: (text: string) => (text === glob ? { id: 'r2', scope: 'host', target: 'web-1', policyVersion: policy.version, verdict: rememberedVerdictOf(policy.evaluate({ ...request, command: glob })) } : null) };
+      const refused = new SafetyGate(policy, globRule).check({ ...request, command: glob });
+      expect(refused.ok).toBe(false);
+      expect(refused.verdict.reasons.at(-1)).toMatch(/rule r2\) does not apply: "nginx\*" is a glob/);
+    });
   });
 
   it('mints an approved command only for the approved text, the same policy version, and never for a deny', () => {

@@ -1,14 +1,16 @@
 import { ApprovedCommand } from './approved-command';
 import { noAudit, type AuditSink } from './audit-sink';
+import { staleRememberedRule, type RememberedRuleMatch } from './remembered';
 import type { CommandPolicy, CommandRequest, PolicyVerdict } from './types';
 
 export type GateResult =
-  | { ok: true; command: ApprovedCommand; verdict: PolicyVerdict }
+  /** `judged`: from checkApproved, the policy's own verdict before the operator's approval made it `allow`. */
+  | { ok: true; command: ApprovedCommand; verdict: PolicyVerdict; judged?: PolicyVerdict }
   | { ok: false; verdict: PolicyVerdict };
 
-/** Operator approvals remembered as rules: the exact command on a host or a tag. */
+/** Operator approvals remembered as rules: the exact command on a host or a tag, with the verdict approved. */
 export interface RememberedRuleSource {
-  match(command: string, host: string, tags: readonly string[]): { id: string; scope: string; target: string } | null;
+  match(command: string, host: string, tags: readonly string[]): RememberedRuleMatch | null;
 }
 
 /**
@@ -45,8 +47,10 @@ export class SafetyGate {
 
   /**
    * The policy's verdict, failing closed when the policy throws. A remembered approval
-   * turns an `ask` for exactly that command into `allow`; it never overrides `deny` and
-   * never applies where remembering is not allowed.
+   * turns an `ask` for exactly that command into `allow`; it never overrides `deny`,
+   * never applies where remembering is not allowed, and applies only while the policy
+   * judges the command as it did when the approval was remembered (decision, category,
+   * rule ids): otherwise the operator is asked again, with the reason.
    */
   evaluate(request: CommandRequest): PolicyVerdict {
     let verdict: PolicyVerdict;
@@ -55,9 +59,15 @@ export class SafetyGate {
     } catch (err) {
       return { decision: 'deny', category: 'unknown', reasons: [`policy error: ${(err as Error).message}`] };
     }
-    if (verdict.decision === 'ask' && verdict.rememberable !== false && this.remembered) {
+    if (verdict.decision === 'ask' && this.remembered) {
       const rule = this.remembered.match(request.command, request.host, request.tags ?? []);
-      if (rule) return { ...verdict, decision: 'allow', reasons: [...verdict.reasons, `allowed by a remembered approval (${rule.scope} ${rule.target}, rule ${rule.id})`] };
+      if (rule) {
+        const label = `the remembered approval (${rule.scope} ${rule.target}, rule ${rule.id})`;
+        if (verdict.rememberable === false) return { ...verdict, reasons: [...verdict.reasons, `${label} does not apply: ${verdict.notRememberable ?? 'this command is approved once only'}`] };
+        const stale = staleRememberedRule(rule, verdict, this.policy.version);
+        if (stale) return { ...verdict, reasons: [...verdict.reasons, stale] };
+        return { ...verdict, decision: 'allow', reasons: [...verdict.reasons, `allowed by a remembered approval (${rule.scope} ${rule.target}, rule ${rule.id})`] };
+      }
     }
     return verdict;
   }
@@ -113,7 +123,7 @@ export class SafetyGate {
       verdict: approved,
       policyVersion: this.policy.version,
     });
-    return { ok: true, command, verdict: approved };
+    return { ok: true, command, verdict: approved, judged: verdict };
   }
 }
 
@@ -135,7 +145,12 @@ function withPathFacts(policy: CommandPolicy, request: CommandRequest, verdict: 
       result = { ...result, decision: probe.decision, category: probe.category, rememberable: false, needsShell: result.needsShell };
     }
     if (probe.decision !== 'allow') {
-      result = { ...result, rememberable: false, reasons: [...result.reasons, `${word} resolves to ${target} on ${request.host}: ${probe.reasons.join('; ')}`] };
+      result = {
+        ...result,
+        rememberable: false,
+        notRememberable: result.notRememberable ?? `${word} resolves to ${target} on ${request.host}, and the link can change`,
+        reasons: [...result.reasons, `${word} resolves to ${target} on ${request.host}: ${probe.reasons.join('; ')}`],
+      };
     } else if (result.decision !== 'allow') {
       result = { ...result, reasons: [...result.reasons, `${word} resolves to ${target} on ${request.host}`] };
     }

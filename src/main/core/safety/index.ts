@@ -1,6 +1,7 @@
 export type { Decision, SafetyCategory, PolicyVerdict, VerdictPart, CommandRequest, CommandPolicy } from './types';
 export { type ApprovedCommand, isApprovedCommand } from './approved-command';
 export { SafetyGate, type GateResult, type RememberedRuleSource } from './gate';
+export { rememberedVerdictOf, sameVerdict, staleRememberedRule, type RememberedRuleMatch, type RememberedVerdict } from './remembered';
 export { DeferredPolicy } from './deferred-policy';
 export { ShellPolicy, type ShellPolicyOptions } from './policy/shell-policy';
 export { loadDefaultPolicy, locatePolicyDir, USER_POLICY_FILE, type LoadPolicyOptions } from './policy/load';

@@ -30,6 +30,8 @@ export interface PolicyVerdict {
    * credential access, shells given a command string, interpreters and env prefixes.
    */
   rememberable?: boolean;
+  /** Why "approve and remember" is not offered (set for `ask` verdicts that are not rememberable). */
+  notRememberable?: string;
   /** The words to run without a shell, when the command is one plain simple command. */
   argv?: string[];
   /** True when the command needs `sh -c` (pipelines, lists, redirections, expansions, builtins). */

@@ -202,4 +202,21 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'remembered approvals record the policy version and the verdict they approved',
+    // Rules remembered before this take the version and category of the approval they came
+    // from (it was pending, so the decision was ask); their rule ids stay unknown (NULL).
+    sql: `
+      ALTER TABLE remembered_rules ADD COLUMN policy_version TEXT;
+      ALTER TABLE remembered_rules ADD COLUMN verdict_decision TEXT;
+      ALTER TABLE remembered_rules ADD COLUMN verdict_category TEXT;
+      ALTER TABLE remembered_rules ADD COLUMN verdict_rule_ids_json TEXT;
+      UPDATE remembered_rules SET
+        policy_version = (SELECT a.policy_version FROM approvals a WHERE a.id = remembered_rules.approval_id),
+        verdict_decision = 'ask',
+        verdict_category = (SELECT a.category FROM approvals a WHERE a.id = remembered_rules.approval_id)
+      WHERE approval_id IN (SELECT id FROM approvals);
+    `,
+  },
 ];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrations, openDatabase, Store, StoreError } from './index';
+import { migrate, migrations, openDatabase, Store, StoreError } from './index';
 
 function tempDir() {
   return mkdtempSync(join(tmpdir(), 'fm-store-'));
@@ -91,6 +91,32 @@ describe('Store', () => {
     expect(store.hosts.list()).toEqual([expect.objectContaining({ name: 'web-1', address: '10.0.0.2', port: 2222, tags: ['web', 'prod'] })]);
     expect(store.hosts.remove('web-1')).toBe(true);
     expect(store.hosts.remove('web-1')).toBe(false);
+  });
+
+  it('remembered rules record the policy version and verdict; remembering again replaces them', () => {
+    const store = Store.inMemory();
+    const first = store.rememberedRules.add({ command: 'systemctl restart nginx', scope: 'host', target: 'web-1', approvalId: 'a1', createdBy: 'cli', policyVersion: 'policy-1', verdict: { decision: 'ask', category: 'mutating', ruleIds: ['systemctl-service-state'] } });
+    expect(store.rememberedRules.match('systemctl restart nginx', 'web-1', [])).toMatchObject({ id: first.id, policyVersion: 'policy-1', verdict: { decision: 'ask', category: 'mutating', ruleIds: ['systemctl-service-state'] } });
+    const again = store.rememberedRules.add({ command: 'systemctl restart nginx', scope: 'host', target: 'web-1', approvalId: 'a2', createdBy: 'api', policyVersion: 'policy-2', verdict: { decision: 'ask', category: 'destructive', ruleIds: ['user-x'] } });
+    expect(again).toMatchObject({ id: first.id, approvalId: 'a2', policyVersion: 'policy-2', verdict: { category: 'destructive', ruleIds: ['user-x'] } });
+    expect(store.rememberedRules.list()).toHaveLength(1);
+  });
+
+  it('migration 8 gives rules remembered before it the version and category of their approval', () => {
+    const db = new Database(':memory:');
+    migrate(db, migrations.filter((m) => m.version < 8));
+    db.prepare(
+      `INSERT INTO approvals (id, command, hosts_json, category, reasons_json, requester, policy_version, status, requested_at, expires_at)
+       VALUES ('a1', 'touch /srv/x', '["web-1"]', 'mutating', '[]', 'agent:c', 'policy-old', 'approved', '2024-01-01T00:00:00Z', '2024-01-01T00:30:00Z')`,
+    ).run();
+    const insert = db.prepare(`INSERT INTO remembered_rules (id, command, scope, target, approval_id, created_by, created_at) VALUES (?, ?, 'host', 'web-1', ?, 'cli', '2024-01-01T00:01:00Z')`);
+    insert.run('r1', 'touch /srv/x', 'a1');
+    insert.run('r2', 'touch /srv/y', null);
+    migrate(db, migrations);
+    const store = new Store(db);
+    expect(store.rememberedRules.match('touch /srv/x', 'web-1', [])).toMatchObject({ id: 'r1', policyVersion: 'policy-old', verdict: { decision: 'ask', category: 'mutating', ruleIds: null } });
+    expect(store.rememberedRules.match('touch /srv/y', 'web-1', [])).toMatchObject({ id: 'r2', policyVersion: null, verdict: null });
+    store.close();
   });
 
   it('round-trips settings', () => {

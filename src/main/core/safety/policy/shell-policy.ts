@@ -5,6 +5,7 @@ import { compilePolicy, parseOverrides, type CompiledPolicy, type PolicyText } f
 import { Evaluator, type EvaluationContext, type RuleLayer } from './evaluator';
 import { compareSeverity, decisionRank, make, stricterDecision, type Finding } from './findings';
 import { normalizeCommandText, PolicyLoadError, type CompiledRule } from './ruleset';
+import { rememberRefusal } from './rememberable';
 import type { ScriptItem } from './script';
 import type { ParsedPolicyOverrides, PolicyOverrides } from './spec';
 
@@ -99,6 +100,14 @@ export class ShellPolicy implements CommandPolicy {
       const argv = plainArgv(items ?? []);
       verdict.needsShell = argv === null;
       if (argv) verdict.argv = argv;
+    }
+    if (verdict.decision === 'ask') {
+      // Remembering needs a command whose text says everything about what runs (rememberable.ts), and findings that allow it.
+      const refusal =
+        rememberRefusal(items, request.argv && request.argv.length > 0 ? request.argv : null, this.compiled) ??
+        (verdict.rememberable ? null : findingRefusal(findings, this.compiled.settings.hardFloorCategories));
+      verdict.rememberable = refusal === null;
+      if (refusal) verdict.notRememberable = refusal;
     }
     return { verdict, findings };
   }
@@ -218,6 +227,15 @@ function plainArgv(items: readonly ScriptItem[]): string[] | null {
   const argv = c.words.map((w) => w.text);
   if (SHELL_ONLY_BUILTINS.has(argv[0] as string)) return null;
   return argv;
+}
+
+/** Why the findings forbid remembering: a category approved once only, or a finding that says so. */
+function findingRefusal(findings: readonly Finding[], floors: ReadonlySet<string>): string {
+  const vetoes = findings.filter((f) => !f.rememberable || (f.decision !== 'allow' && floors.has(f.category))).sort((a, b) => compareSeverity(b, a));
+  const first = vetoes[0];
+  if (!first) return 'only commands that need approval can be remembered';
+  if (first.decision !== 'allow' && floors.has(first.category)) return `it is judged ${first.category.replace(/_/g, ' ')}, which is approved once only`;
+  return `${first.command}: ${first.reason}`;
 }
 
 function summarize(findings: readonly Finding[], floors: ReadonlySet<string>): PolicyVerdict {

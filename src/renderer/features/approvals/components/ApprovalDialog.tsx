@@ -364,8 +364,10 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
             )}
           </div>
         ) : (
-          <p className="approval-remember approval-remember-note muted">
-            “Approve and remember” is not offered for this command: commands run through sudo, a shell, an interpreter or env are approved one at a time.
+          <p className="approval-remember approval-remember-note muted" data-testid="approval-remember-refusal">
+            “Approve and remember” is not offered for this command:{' '}
+            {approval.notRememberable ? <EscapedText text={approval.notRememberable} /> : 'commands run through sudo, a shell, an interpreter or env are approved one at a time'}. Only a
+            single command whose every word is literal can be remembered; approve this one once.
           </p>
         ))}
       {denying ? (

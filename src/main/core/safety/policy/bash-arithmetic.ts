@@ -312,7 +312,10 @@ export class ArithmeticTracker {
       if (source !== undefined) sources.push(source);
       const kind = name === '_' ? 'unknown' : scope.kind(name);
       if (kind === 'unknown') unknown.push(`$${name}`);
-      else if (kind === 'literal' && as !== 'value') {
+      else if (kind === 'literal' && as === 'value') {
+        // A prompt string decodes `\140` (a backquote), `\x60`... before it expands `$(...)` and backquotes.
+        if (/[`$\\]/.test(scope.get(name) ?? '')) unknown.push(`$${name}`);
+      } else if (kind === 'literal') {
         // Literal code was judged when it was assigned; the names it mentions are evaluated in turn.
         const value = scope.get(name) ?? '';
         for (const n of (as === 'name' ? nameArgument(value) : literalArithmetic(value)).names) visit(n, 'arithmetic', depth + 1);
@@ -342,7 +345,13 @@ export class ArithmeticTracker {
     const text = oneLine(node.text);
     for (const part of use.arithmetic) this.evaluated(arithmeticOf(part), text, 'arithmetic');
     if (use.indirect.length > 0) this.evaluated({ ...evaluated(), names: use.indirect }, text, 'a variable name (${!name})', 'name');
-    if (use.prompt.length > 0) this.evaluated({ ...evaluated(), names: use.prompt }, text, 'a prompt string (${name@P})', 'value');
+    if (use.prompt.length > 0) {
+      this.evaluated({ ...evaluated(), names: use.prompt }, text, 'a prompt string (${name@P})', 'value');
+      // `"${x=\140id\140}${x@P}"`: a value assigned by `${x=...}` in the same command is only known once the word is expanded.
+      const whole = node.tree?.rootNode?.text ?? '';
+      const assignedHere = use.prompt.filter((name) => new RegExp(`\\$\\{${name.replace(/[^A-Za-z0-9_]/g, '')}:?[=]`).test(whole));
+      if (assignedHere.length > 0) this.walker.push({ kind: 'evaluation', text, what: 'a prompt string (${name@P})', unknown: assignedHere.map((n) => `$${n}`), sources: text });
+    }
   }
 
   /** A variable name bash evaluates (read, printf -v, test -v, declare, unset...): its subscript is arithmetic. */

@@ -527,26 +527,70 @@ function compressModeAfterTest({ args }: CheckInput): boolean {
 const CLOUD_SECRET_WORDS = /secret|password|passwd|credential|token|login|keys?($|-)|key-pair|private|decrypt|sas|connection-?string|appsettings|auth|kubeconfig|console|user-?data|function|task-definition|launch-template|object|download|export|parameter|vault|certificate|cert\b|signing|session|federation|access|item|record|message/i;
 const CLOUD_FORBIDDEN_FLAGS = ['--with-decryption', '--cli-input-json', '--cli-input-yaml', '--debug', '--log-http', '--access-token-file', '--impersonate-service-account', '--endpoint-url', '--cli-binary-format', '--outfile'];
 
+/**
+ * aws `get-*` calls allowed by name, per service: a `get-` verb is no promise of harmlessness
+ * (`ec2 get-password-data`, `ssm get-parameter`, `lambda get-function-configuration` print secrets).
+ */
+const AWS_READ_GETS: Record<string, readonly string[]> = {
+  sts: ['get-caller-identity'],
+  iam: ['get-user', 'get-role', 'get-group', 'get-policy', 'get-policy-version', 'get-account-summary', 'get-instance-profile', 'get-role-policy', 'get-user-policy', 'get-group-policy', 'get-account-password-policy'],
+  s3api: ['get-bucket-location', 'get-bucket-versioning', 'get-bucket-tagging', 'get-bucket-policy-status', 'get-bucket-encryption', 'get-bucket-lifecycle-configuration', 'get-bucket-acl', 'get-bucket-policy', 'get-public-access-block'],
+  cloudwatch: ['get-metric-statistics', 'get-metric-data', 'get-dashboard'],
+  ec2: ['get-ebs-encryption-by-default', 'get-instance-types-from-instance-requirements'],
+  eks: [],
+  elbv2: [],
+  route53: ['get-hosted-zone', 'get-change', 'get-health-check', 'get-health-check-status'],
+  autoscaling: [],
+  cloudformation: ['get-template-summary'],
+  ce: ['get-cost-and-usage', 'get-cost-forecast'],
+  organizations: [],
+};
+/** Services whose describe/list answers carry secrets (lambda's list-functions returns each function's environment). */
+const AWS_SECRET_LISTS: Record<string, readonly string[]> = {
+  lambda: ['list-functions', 'list-versions-by-function'],
+  ecs: ['describe-task-definition'],
+  batch: ['describe-job-definitions'],
+};
+/** Command-path words of gcloud and az that change things: the read verb must come before any of them. */
+const CLOUD_ACTION_WORDS = new Set('create delete remove update set add start stop restart reset resize move deploy import export attach detach enable disable patch apply run ssh scp copy cp rm mv purge destroy terminate kill cancel submit upload download rollback promote execute exec invoke call send publish login logout revoke grant suspend resume abandon recreate rename replace clear wipe unset assign unassign connect disconnect install uninstall upgrade scale failover restore snapshot backup generate regenerate rotate sign encrypt decrypt approve reject reboot redeploy swap sync tag untag lock unlock activate deactivate print-access-token print-identity-token get-credentials'.split(' '));
+const CLOUD_GROUP_SECRET_WORDS = /secret|password|passwd|credential|token|login|keys?($|-)|key-pair|private|decrypt|sas|connection-?string|appsettings|kubeconfig|console|user-?data|vault|certificate|cert\b|signing|session|federation|access/i;
+
 function cloudCliReadOnly({ program, args }: CheckInput): boolean {
   if (args.words.some((w) => !w.static)) return false;
   if (args.flags.some((f) => CLOUD_FORBIDDEN_FLAGS.some((o) => isOption(f.name, o)))) return false;
+  const p = args.positionals.map((w) => w.text);
+  // Help: `aws help`, `aws s3 help`, `aws ec2 describe-instances help`; gcloud and az print help for -h/--help before anything runs.
+  if (program === 'aws' && p.length >= 1 && p.length <= 3 && p[p.length - 1] === 'help' && p.slice(0, -1).every((w) => /^[a-z0-9][a-z0-9-]*$/.test(w))) return true;
+  if (program !== 'aws' && args.flags.some((f) => f.name === '-h' || f.name === '--help')) return true;
+  if (program !== 'aws' && p.length >= 1 && p[p.length - 1] === 'help' && p.every((w) => /^[a-z][a-z0-9-]*$/.test(w) && !CLOUD_ACTION_WORDS.has(w))) return true;
   // Option values too: `describe-instance-attribute --attribute userData` returns the user data.
   if (args.words.some((w) => /user-?data|secret|password|token/i.test(w.text))) return false;
-  const p = args.positionals.map((w) => w.text);
   if (program === 'aws') {
     const [service, op, ...rest] = p;
     if (!service || !op) return false;
     if (service === 's3') return op === 'ls' && rest.length <= 1;
     if (service === 'configure') return (op === 'list' || op === 'list-profiles') && rest.length === 0;
-    if (service === 'sts') return op === 'get-caller-identity' && rest.length === 0;
-    return /^(describe|list|get)-[a-z0-9-]+$/.test(op) && !CLOUD_SECRET_WORDS.test(service) && !CLOUD_SECRET_WORDS.test(op) && rest.length === 0;
+    if (rest.length > 0) return false;
+    if (AWS_SECRET_LISTS[service]?.includes(op)) return false;
+    if (op.startsWith('get-')) return (AWS_READ_GETS[service] ?? []).includes(op);
+    if (service === 'lambda' && /^list-(aliases|event-source-mappings|layers|tags)$/.test(op)) return true;
+    return /^(describe|list)-[a-z0-9-]+$/.test(op) && !CLOUD_SECRET_WORDS.test(service) && !CLOUD_SECRET_WORDS.test(op);
   }
+  if (program === 'gcloud' && p.length === 2 && p[0] === 'auth' && p[1] === 'list') return true;
+  if (program === 'gcloud' && p.length === 2 && p[0] === 'config' && p[1] === 'list') return true;
   const verbs = program === 'gcloud' ? ['list', 'describe'] : ['list', 'show'];
-  const at = p.findIndex((w) => verbs.includes(w));
+  // The verb is the command path (group words, then the command), never an operand after it:
+  // `gcloud compute instances delete web-1 list` deletes.
+  let at = -1;
+  for (let i = 0; i < p.length; i++) {
+    const w = p[i] as string;
+    if (verbs.includes(w)) { at = i; break; }
+    if (!/^[a-z][a-z-]*$/.test(w) || CLOUD_ACTION_WORDS.has(w) || w.startsWith('get-') || w.startsWith('print-')) return false;
+  }
   if (at < 1) return false;
   const group = p.slice(0, at);
   const after = p.slice(at + 1);
-  if (group.some((w) => CLOUD_SECRET_WORDS.test(w) || w.startsWith('get-') || w.startsWith('print-'))) return false;
+  if (group.some((w) => CLOUD_GROUP_SECRET_WORDS.test(w))) return false;
   return p[at] === verbs[0] ? after.length === 0 : after.length <= 1;
 }
 

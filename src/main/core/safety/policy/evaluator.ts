@@ -311,7 +311,8 @@ export class Evaluator {
     const args = this.parse(name, spec, argWords);
     ctx.trace?.push({ command: command.text, ruleIds: [] });
     const findings: Finding[] = [];
-    const soleArgument = argWords.length === 1 && argWords[0]?.static && this.policy.settings.safeSoleArguments.has(argWords[0].text);
+    // Only for programs the policy knows: a site script that ignores its options just runs (`deploy --help`).
+    const soleArgument = argWords.length === 1 && argWords[0]?.static && this.policy.settings.safeSoleArguments.has(argWords[0].text) && this.policy.programs.has(name);
     if (soleArgument) {
       findings.push(make('allow', 'read_only', label, `${name} ${argWords[0]?.text} only prints help or version information`));
       return findings;

@@ -57,7 +57,7 @@ describe('ShellPolicy: read-only commands', () => {
     'echo $(hostname) $HOME',
     'diff <(sort a.txt) <(sort b.txt)',
     'LANG=C df -h',
-    'unknowntool --version',
+    'nginx --version',
     'cd /var/log && ls -l',
   ])('allows %s', (command) => expectVerdict(command, 'allow', 'read_only'));
 
@@ -100,7 +100,9 @@ describe('ShellPolicy: what needs approval or is refused', () => {
     ['ls *; ./run.sh', 'ask', 'unknown'],
     ['echo "unterminated', 'ask', 'unknown'],
     ['rm /tmp/x', 'ask', 'destructive'],
-    ['rm -rf /var/www', 'deny', 'destructive'],
+    ['rm -rf /var/www', 'ask', 'destructive'],
+    ['rm -rf /', 'deny', 'destructive'],
+    ['unknowntool --version', 'ask', 'unknown'],
     ['mkfs.ext4 /dev/sdb1', 'deny', 'destructive'],
     ['dd if=/dev/zero of=/dev/sda bs=1M', 'deny', 'destructive'],
     ['git push --force origin main', 'deny', 'destructive'],

@@ -489,7 +489,8 @@ describe('fan-out over 50 SSH hosts with 5 down and one that never answers', () 
       expect(r?.error?.message).toMatch(/ECONNREFUSED/);
     }
     const bh = results.find((r) => r.host === 'blackhole');
-    expect(bh).toMatchObject({ ok: false, error: { code: 'unreachable' } });
+    // TCP accepted, no SSH spoken: a timeout, not "unreachable".
+    expect(bh).toMatchObject({ ok: false, error: { code: 'timeout' } });
     expect(bh?.error?.message).toMatch(/no SSH handshake/);
     // One attempt, ended by that timeout: no retry.
     expect(held).toHaveLength(1);

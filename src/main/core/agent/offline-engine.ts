@@ -3,6 +3,7 @@ import type { Inventory } from '../fleet';
 import type { ToolCallOutcome, ToolRunner } from '../tools';
 import { ALL_HOSTS_PATTERN, mentionedHostTerms, NOT_HOSTS, recogniseIntents, type OfflineIntent } from './intents';
 import { findingsFromStatus } from './findings';
+import { publicCliName } from '../config';
 
 export interface EngineRequest {
   message: string;
@@ -87,7 +88,7 @@ export class OfflineEngine {
     if ('unknown' in hostChoice) {
       const known = this.inventory.list().map((h) => h.name).join(', ');
       return {
-        reply: `[offline] I don't know a host named "${hostChoice.unknown}". Known hosts: ${known}. Add one with \`fleetmind hosts add NAME --address ADDRESS\` (SSH fleet), or ask about one of these.`,
+        reply: `[offline] I don't know a host named "${hostChoice.unknown}". Known hosts: ${known}. Add one with \`${publicCliName()} hosts add NAME --address ADDRESS\` (SSH fleet), or ask about one of these.`,
         toolCalls: [],
         host: request.host,
       };

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { AnchorSourceError, auditLogId, readAnchoredHeads } from '../audit-anchor';
-import { resolvePaths } from '../config';
+import { cliName, resolvePaths } from '../config';
 import { AuditLog, readAuditKey, type AuditAnchor, type AuditEntry, type AuditKind } from '../safety';
 import { Store } from '../store';
 import { escapeControls, safeJsonStringify } from '../../../shared/text/escape-controls';
@@ -27,7 +27,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /** `SEQ:HASH`, as `fleetmind audit head` prints it. */
 function parseHead(text: string): AuditAnchor {
   const m = /^(\d{1,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
-  if (!m) throw new UsageError(`--head takes SEQ:HASH as \`fleetmind audit head\` prints it (a row number, a colon, 64 hex digits), got "${escapeControls(text)}"`);
+  if (!m) throw new UsageError(`--head takes SEQ:HASH as \`${cliName()} audit head\` prints it (a row number, a colon, 64 hex digits), got "${escapeControls(text)}"`);
   return { seq: Number(m[1]), hash: (m[2] as string).toLowerCase() };
 }
 
@@ -162,7 +162,7 @@ export function registerAuditCommand(program: Command): void {
         process.stdout.write(`${head.seq}:${head.hash}\n`);
         process.stderr.write(
           `the head of the audit log in ${escapeControls(dataDir)}: row ${head.seq}${head.at ? `, written ${head.at}` : ''}. Keep the line above where this user cannot change it ` +
-            `(a ticket, another machine); \`fleetmind audit verify --head ${head.seq}:${head.hash}\` fails if the log no longer holds that row unchanged.\n`,
+            `(a ticket, another machine); \`${cliName()} audit verify --head ${head.seq}:${head.hash}\` fails if the log no longer holds that row unchanged.\n`,
         );
       });
     });

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { Host } from '../../../shared/protocol';
 import { Core } from '../compose';
-import { FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError, type HostKeyScan } from '../fleet';
+import { FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError } from '../fleet';
 import { escapeControls, safeJsonStringify } from '../../../shared/text/escape-controls';
 import { CliFailure, EXIT, UsageError } from './exit';
+import { cliName } from '../config';
+import { trustCommand, type TrustFlags } from './hosts-trust';
 
 /** Names and addresses may come from an imported file: control characters are shown as escapes. */
 const line = (text: string) => escapeControls(text);
@@ -49,28 +50,6 @@ async function withHosts<T>(fn: (hosts: FleetHosts, core: Core) => Promise<T> | 
     throw err;
   } finally {
     await core.close();
-  }
-}
-
-function printScan(scan: HostKeyScan): void {
-  process.stdout.write(`${line(scan.host)} (${line(scan.endpoint)}) presents ${line(scan.keyType)} ${scan.fingerprint}\n`);
-  if (scan.status === 'trusted') process.stdout.write('This key is already trusted.\n');
-  if (scan.status === 'unknown') process.stdout.write('This key is not known yet (not in known_hosts, not confirmed in Fleetmind).\n');
-  if (scan.status === 'mismatch') {
-    process.stderr.write(
-      `\nWARNING: THE HOST KEY OF ${scan.host} HAS CHANGED.\n  now:      ${scan.keyType} ${scan.fingerprint}\n${scan.expected
-        .map((e) => `  expected: ${e.keyType} ${e.fingerprint} (${e.source})`)
-        .join('\n')}\nSomeone could be intercepting the connection, or the host was reinstalled. Confirm only if you know why it changed.\n\n`,
-    );
-  }
-}
-
-async function confirmOnTerminal(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^(y|yes)$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
   }
 }
 
@@ -123,7 +102,7 @@ export function registerHostsCommand(program: Command): void {
           privacy: flags.privacy,
         });
         process.stdout.write(`added ${line(host.name)}: ${describe(host)}${host.tags.length ? ` [${line(host.tags.join(', '))}]` : ''}\n`);
-        process.stderr.write(`If its host key is not in ~/.ssh/known_hosts, check and confirm it with: fleetmind hosts trust ${host.name}\n`);
+        process.stderr.write(`If its host key is not in ~/.ssh/known_hosts, check and confirm it with: ${cliName()} hosts trust ${host.name}\n`);
       });
     });
 
@@ -162,33 +141,31 @@ export function registerHostsCommand(program: Command): void {
         process.stdout.write(
           `imported ${total} host${total === 1 ? '' : 's'} from ${line(file)}: ${summary.added.length} added${summary.added.length ? ` (${line(summary.added.join(', '))})` : ''}, ${summary.updated.length} updated${summary.updated.length ? ` (${line(summary.updated.join(', '))})` : ''}\n`,
         );
+        if (summary.hostKeys?.length) {
+          const keyless: string[] = [];
+          process.stdout.write('host keys:\n');
+          for (const k of summary.hostKeys) {
+            if (k.keys.length === 0) {
+              keyless.push(k.host);
+              process.stdout.write(`  ${line(k.host)} (${line(k.endpoint)}): none on record: host_key_unknown until confirmed\n`);
+            }
+            for (const key of k.keys) process.stdout.write(`  ${line(k.host)} (${line(k.endpoint)}): ${line(key.keyType)} ${key.fingerprint} from ${line(key.source)}\n`);
+          }
+          if (keyless.length) process.stderr.write(`Check and confirm the missing keys with: ${cliName()} hosts trust ${line(keyless.join(','))}\n`);
+        }
         if (total === 0) process.exitCode = EXIT.failure;
       });
     });
 
   hosts
     .command('trust')
-    .description("Show a host's SSH host key and confirm it (recorded in Fleetmind's known_hosts)")
-    .argument('<name>')
-    .option('--fingerprint <SHA256:...>', 'the fingerprint you checked; the key is recorded only if the host presents exactly this key')
-    .action(async (name: string, flags: { fingerprint?: string }) => {
-      await withHosts(async (h) => {
-        const { scan } = await h.trust(name, null, 'cli:hosts trust');
-        printScan(scan);
-        if (scan.status === 'trusted' && !flags.fingerprint) return;
-        let fingerprint = flags.fingerprint ?? null;
-        if (fingerprint === null) {
-          if (!process.stdin.isTTY) {
-            throw new CliFailure(`not recorded. After checking the fingerprint, run: fleetmind hosts trust ${name} --fingerprint ${scan.fingerprint}`);
-          }
-          if (!(await confirmOnTerminal(`Trust ${scan.fingerprint} for ${name}? Type "yes" to confirm: `))) throw new CliFailure('not recorded');
-          fingerprint = scan.fingerprint;
-        }
-        const result = await h.trust(name, fingerprint, 'cli:hosts trust');
-        if (result.replaced.length) process.stderr.write(`replaced the previously trusted key(s) ${result.replaced.join(', ')}\n`);
-        process.stdout.write(`trusted ${scan.keyType} ${scan.fingerprint} for ${name} (${scan.endpoint})\n`);
-      });
-    });
+    .description("Show the SSH host keys of the selected hosts and confirm them (recorded in Fleetmind's known_hosts)")
+    .argument('<selector>', 'hosts: all, names, globs (web-*), tag:T, comma lists, !exclusions')
+    .option('--known-hosts <file>', 'record only keys that match this known_hosts file (needed with --yes)')
+    .option('--yes', 'no prompt: record the keys that match --known-hosts (for scripts, without a terminal)')
+    .option('--fingerprint <SHA256:...>', 'one host: the fingerprint you checked; recorded only if the host presents exactly this key')
+    .usage('SELECTOR [--known-hosts FILE --yes] [--fingerprint SHA256:...]')
+    .action(async (selector: string, flags: TrustFlags) => trustCommand(selector, flags));
 
   // Subcommands end through main()'s exit codes (2 for bad usage) rather than process.exit.
   for (const sub of hosts.commands) sub.exitOverride().showHelpAfterError('(run with --help for usage)');

@@ -3,9 +3,10 @@ import { Core } from '../compose';
 import { LlmCallError, ProviderSettingsError } from '../llm';
 import { escapeControls } from '../../../shared/text/escape-controls';
 import { CliFailure, UsageError } from './exit';
+import { cliName } from '../config';
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--api-key-stdin reads the key from standard input: pipe it in (e.g. `secret-tool lookup … | fleetmind providers add …`)');
+  if (process.stdin.isTTY) throw new UsageError(`--api-key-stdin reads the key from standard input: pipe it in (e.g. \`secret-tool lookup … | ${cliName()} providers add …\`)`);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').trim();
@@ -31,7 +32,7 @@ export function registerProvidersCommand(program: Command): void {
           process.stdout.write(`${JSON.stringify(list)}\n`);
           return;
         }
-        if (list.length === 0) process.stdout.write('no providers: the offline engine answers. Add one with `fleetmind providers add`.\n');
+        if (list.length === 0) process.stdout.write(`no providers: the offline engine answers. Add one with \`${cliName()} providers add\`.\n`);
         for (const p of list) {
           process.stdout.write(`${p.name}  ${p.baseURL ?? 'https://api.openai.com/v1'}  ${p.local ? 'local' : 'remote'}  from ${p.origin}  key: ${p.key.source}${p.key.masked ? ` (${p.key.masked})` : ''}\n`);
           if (p.key.warning) process.stderr.write(`  ${p.key.warning}\n`);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Core } from '../compose';
-import { findPackageRoot } from '../config';
+import { cliName, findPackageRoot } from '../config';
 import { createHttpServer, Credentials, LINK_TTL_MS, removeServerRecord, serverConfig, writeServerRecord } from '../server';
 import { CliFailure, UsageError } from './exit';
 
@@ -85,7 +85,7 @@ export function registerServeCommand(program: Command): void {
         [
           'Fleetmind is running (headless).',
           `  UI:  ${server.uiUrl}`,
-          `       (a single-use sign-in link, valid for ${LINK_TTL_MS / 60_000} minutes; \`fleetmind ui-link\` makes a new one)`,
+          `       (a single-use sign-in link, valid for ${LINK_TTL_MS / 60_000} minutes; \`${cliName()} ui-link\` makes a new one)`,
           `  API: curl -X POST ${server.url}/api/chat -H "Content-Type: application/json" -d '{"message": "Show server status"}'`,
           '       (served without a token to this OS user only; others send Authorization: Bearer <token from DATA_DIR/api-token>)',
           'Press Ctrl-C to stop.',

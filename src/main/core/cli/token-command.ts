@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TokenScopeSchema, type ApiTokenInfo } from '../../../shared/protocol';
 import { Core } from '../compose';
-import { Config } from '../config';
+import { cliName, Config } from '../config';
 import { Credentials, OperatorToken } from '../server';
 import { CliFailure, UsageError } from './exit';
 
@@ -43,7 +43,7 @@ export function registerTokenCommand(program: Command): void {
         core.audit.record({ kind: 'settings', actor: 'cli', subject: 'token.rotate', data: { sessionsEnded: ended.sessions, linksVoided: ended.links } });
         process.stderr.write(
           `rotated the operator token in ${credentials.operator.path}; ended ${ended.sessions} UI session(s). ` +
-            'A running server accepts only the new token from now on (`fleetmind token show` prints it; `fleetmind ui-link` signs the UI in again).\n',
+            `A running server accepts only the new token from now on (\`${cliName()} token show\` prints it; \`${cliName()} ui-link\` signs the UI in again).\n`,
         );
       }),
     );
@@ -82,7 +82,7 @@ export function registerTokenCommand(program: Command): void {
           return;
         }
         if (tokens.length === 0) {
-          process.stdout.write('no scoped tokens (the operator token is in the data dir: `fleetmind token show`)\n');
+          process.stdout.write(`no scoped tokens (the operator token is in the data dir: \`${cliName()} token show\`)\n`);
           return;
         }
         const state = (t: ApiTokenInfo) => (t.revokedAt ? `revoked ${t.revokedAt}` : t.lastUsedAt ? `last used ${t.lastUsedAt}` : 'never used');
@@ -95,7 +95,7 @@ export function registerTokenCommand(program: Command): void {
     .description('Revoke a scoped token at once')
     .action((id: string) =>
       withCredentials((credentials, core) => {
-        if (!credentials.revokeToken(id)) throw new CliFailure(`no live scoped token with id ${id} (see \`fleetmind token list\`)`);
+        if (!credentials.revokeToken(id)) throw new CliFailure(`no live scoped token with id ${id} (see \`${cliName()} token list\`)`);
         core.audit.record({ kind: 'settings', actor: 'cli', subject: 'token.revoke', data: { id } });
         process.stderr.write(`revoked token ${id}\n`);
       }),

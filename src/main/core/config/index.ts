@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { resolvePaths, type FleetmindPaths } from './paths';
 
 export { resolvePaths, findPackageRoot, type FleetmindPaths } from './paths';
+export { cliName, fleetmindCommand, publicCliName } from './command-name';
 
 /**
  * Layered configuration: defaults < user file < environment < flags.

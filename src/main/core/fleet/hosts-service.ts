@@ -5,9 +5,13 @@ import { HostNameSchema, PrivacySchema, type ExecResultLine, type Host } from '.
 import { fanOut, type FanOutRequest } from './fan-out';
 import type { Fleet, HostKeyScan } from './fleet';
 import { parseAnsibleInventory } from './import/ansible';
-import { parseSshConfig, type ImportedHost } from './import/ssh-config';
+import { parseSshConfig, type HostKeySources, type ImportedHost, type ImportResult } from './import/ssh-config';
+import { defaultKnownHostsFiles } from './ssh/host-keys';
+import { knownHostsName } from './ssh/known-hosts';
+import { hostKeysFor, readKnownHostsChecked, type CheckedKnownHosts, type FoundHostKey } from './ssh/known-hosts-files';
 import { LOCAL_HOST_NAME } from './inventory';
 import { parseJumpSpec } from './ssh/pool';
+import { publicCliName } from '../config';
 
 const TagSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'tags use letters, digits, dot, dash and underscore');
 
@@ -42,10 +46,23 @@ function absoluteIdentity(path: string | null): string | null {
   return isAbsolute(path) ? path : resolve(path);
 }
 
+/** What `hosts import --ssh-config` found out about an imported host's key. */
+export interface ImportedHostKey {
+  host: string;
+  /** `[address]:port` (or the address on port 22): what Fleetmind checks the key under. */
+  endpoint: string;
+  /** Keys on record for the host (file:line each); empty: it stays host_key_unknown until `hosts trust`. */
+  keys: { keyType: string; fingerprint: string; source: string }[];
+  /** Recorded in Fleetmind's store from a file the config names (true), or read live from the default known_hosts files (false). */
+  recorded: boolean;
+}
+
 export interface ImportSummary {
   added: string[];
   updated: string[];
   warnings: string[];
+  /** ssh_config imports: each imported host's key as the config's known_hosts files list it. */
+  hostKeys?: ImportedHostKey[];
 }
 
 /**
@@ -62,7 +79,7 @@ export class FleetHosts {
 
   get(name: string): Host {
     const host = this.fleet.inventory.get(name);
-    if (!host) throw new FleetRequestError('not_found', `no host named "${name}" (fleetmind hosts list shows the inventory)`);
+    if (!host) throw new FleetRequestError('not_found', `no host named "${name}" (${publicCliName()} hosts list shows the inventory)`);
     return host;
   }
 
@@ -120,8 +137,76 @@ export class FleetHosts {
       void this.fleet.forget(h.name);
       (existed ? summary.updated : summary.added).push(h.name);
     }
-    this.fleet.audit.record({ kind: 'settings', actor: 'operator', subject: `hosts.import.${kind}`, data: { file: options.file ?? null, added: summary.added, updated: summary.updated } });
+    if (kind === 'ssh-config') summary.hostKeys = this.importHostKeys(valid, (result as ImportResult).hostKeySources ?? {}, summary.warnings);
+    this.fleet.audit.record({
+      kind: 'settings',
+      actor: 'operator',
+      subject: `hosts.import.${kind}`,
+      data: {
+        file: options.file ?? null,
+        added: summary.added,
+        updated: summary.updated,
+        ...(summary.hostKeys ? { hostKeys: summary.hostKeys.filter((k) => k.recorded).map((k) => ({ host: k.host, endpoint: k.endpoint, keys: k.keys })) } : {}),
+      },
+    });
     return summary;
+  }
+
+  /**
+   * Host keys from the imported config's UserKnownHostsFile/GlobalKnownHostsFile, as
+   * OpenSSH would look them up (per host, several files, hashed and `[host]:port`
+   * entries, HostKeyAlias). Keys from files the config names are recorded in Fleetmind's
+   * store so the hosts work at once; the default files (~/.ssh/known_hosts, …) are read at
+   * every connection anyway. Refused files (/dev/null, world-writable) give no keys: their
+   * hosts stay host_key_unknown, and a warning says why.
+   */
+  private importHostKeys(hosts: readonly ImportedHost[], sources: Record<string, HostKeySources>, warnings: string[]): ImportedHostKey[] {
+    const home = homedir();
+    const live = new Set(this.fleet.sshPool.options.knownHostsFiles);
+    const [defaultUser, defaultGlobal] = [defaultKnownHostsFiles(home).slice(0, 2), defaultKnownHostsFiles(home).slice(2)];
+    const files = new Map<string, CheckedKnownHosts>();
+    const refusedFor = new Map<string, { keyword: string; reason: string; hosts: string[] }>();
+    const out: ImportedHostKey[] = [];
+    for (const h of hosts) {
+      const src = sources[h.name];
+      const endpoint = knownHostsName(h.address, h.port);
+      const lookupName = src?.hostKeyAlias ?? endpoint;
+      const listed: [keyword: string, path: string][] = [
+        ...(src?.userKnownHostsFiles ?? defaultUser).map((p): [string, string] => ['UserKnownHostsFile', p]),
+        ...(src?.globalKnownHostsFiles ?? defaultGlobal).map((p): [string, string] => ['GlobalKnownHostsFile', p]),
+      ];
+      const keys = new Map<string, FoundHostKey & { fromConfig: boolean }>();
+      for (const [keyword, path] of listed) {
+        let checked = files.get(path);
+        if (!checked) files.set(path, (checked = readKnownHostsChecked(path, home)));
+        if (checked.status === 'refused') {
+          const r = refusedFor.get(path) ?? { keyword, reason: checked.reason, hosts: [] };
+          if (!r.hosts.includes(h.name)) r.hosts.push(h.name);
+          refusedFor.set(path, r);
+          continue;
+        }
+        if (checked.status !== 'ok') continue;
+        for (const k of hostKeysFor(checked.entries, lookupName)) if (!keys.has(k.keyBase64)) keys.set(k.keyBase64, { ...k, fromConfig: !live.has(path) });
+      }
+      const found = [...keys.values()];
+      const toRecord = found.filter((k) => k.fromConfig);
+      if (toRecord.length > 0) {
+        const dropped = this.fleet.inventory.hostKeys.replaceAll(
+          endpoint,
+          toRecord.map((k) => ({ hostName: h.name, keyType: k.keyType, keyBase64: k.keyBase64, fingerprint: k.fingerprint, addedBy: `hosts import from ${k.source}` })),
+        );
+        if (dropped.length) warnings.push(`${h.name}: the key(s) Fleetmind had for ${endpoint} (${dropped.join(', ')}) were replaced by the imported known_hosts entries`);
+        this.fleet.sshPool.resetBackoff(h.name);
+      }
+      out.push({ host: h.name, endpoint, keys: found.map((k) => ({ keyType: k.keyType, fingerprint: k.fingerprint, source: k.source })), recorded: toRecord.length > 0 });
+    }
+    const keyless = new Set(out.filter((k) => k.keys.length === 0).map((k) => k.host));
+    for (const [path, r] of refusedFor) {
+      // /dev/null beside real files only means "no global list": worth a word only where it left a host without keys.
+      const names = path === '/dev/null' ? r.hosts.filter((n) => keyless.has(n)) : r.hosts;
+      if (names.length) warnings.push(`${r.keyword} ${path} not used for ${names.join(', ')}: ${r.reason}`);
+    }
+    return out;
   }
 
   hostKey(name: string, signal?: AbortSignal): Promise<HostKeyScan> {

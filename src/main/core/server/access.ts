@@ -1,4 +1,5 @@
 import type { TokenScope } from '../../../shared/protocol';
+import { publicCliName } from '../config';
 
 /**
  * Who may do what over HTTP (DESIGN: API security). Every route declares one access
@@ -40,7 +41,7 @@ export function grants(principal: Principal): ReadonlySet<Access> {
   }
 }
 
-export const TOKEN_HINT = 'use Authorization: Bearer <token from DATA_DIR/api-token> (`fleetmind token show` prints it)';
+export const TOKEN_HINT = `use Authorization: Bearer <token from DATA_DIR/api-token> (\`${publicCliName()} token show\` prints it)`;
 
 export type Decision = { ok: true } | { ok: false; status: 401 | 403; code: 'unauthorized' | 'forbidden'; message: string };
 
@@ -55,10 +56,10 @@ export function authorize(principal: Principal, access: Access, what: string): D
         ok: false,
         status: 401,
         code: 'unauthorized',
-        message: `requests without credentials are served only to the OS user running this server; ${TOKEN_HINT}, or open the UI from a link made by \`fleetmind ui-link\``,
+        message: `requests without credentials are served only to the OS user running this server; ${TOKEN_HINT}, or open the UI from a link made by \`${publicCliName()} ui-link\``,
       };
     case 'local':
-      return { ok: false, status: 401, code: 'unauthorized', message: `${what} needs the operator token: ${TOKEN_HINT}, or open the UI from a link made by \`fleetmind ui-link\`` };
+      return { ok: false, status: 401, code: 'unauthorized', message: `${what} needs the operator token: ${TOKEN_HINT}, or open the UI from a link made by \`${publicCliName()} ui-link\`` };
     case 'scoped':
       return {
         ok: false,

@@ -1,9 +1,12 @@
+import { publicCliName } from '../config';
+
 /**
  * The page a browser gets instead of the app when it has no session and is not the
  * server's own OS user (or when a sign-in link is used up). Static text: it names no
  * path, user or version, only how the operator gets in.
  */
 export function signInPage(reason: 'no_session' | 'link_used'): string {
+  const cli = publicCliName().replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const why =
     reason === 'link_used'
       ? 'This sign-in link has already been used or has expired. Links work once, for ten minutes.'
@@ -30,8 +33,8 @@ export function signInPage(reason: 'no_session' | 'link_used'): string {
   <h1>Sign in to Fleetmind</h1>
   <p>${why}</p>
   <p>On the machine running Fleetmind, as the user that runs it, make a fresh single-use link and open it here:</p>
-  <pre>fleetmind ui-link</pre>
-  <p class="small">Scripts and API clients send <code>Authorization: Bearer &lt;token&gt;</code> instead; the operator token is in the file <code>api-token</code> in Fleetmind's data dir (<code>fleetmind token show</code> prints it).</p>
+  <pre>${cli} ui-link</pre>
+  <p class="small">Scripts and API clients send <code>Authorization: Bearer &lt;token&gt;</code> instead; the operator token is in the file <code>api-token</code> in Fleetmind's data dir (<code>${cli} token show</code> prints it).</p>
 </main>
 </body>
 </html>

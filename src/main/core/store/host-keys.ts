@@ -58,6 +58,25 @@ export class HostKeyRepository {
     })();
   }
 
+  /**
+   * The endpoint's keys become exactly these (`hosts import` from the config's known_hosts
+   * files: a host may list several key types); returns the fingerprints that were dropped.
+   */
+  replaceAll(endpoint: string, keys: readonly Omit<HostKeyRecord, 'addedAt' | 'endpoint'>[]): string[] {
+    const now = new Date().toISOString();
+    return this.db.transaction(() => {
+      const before = this.forEndpoint(endpoint).map((k) => k.fingerprint);
+      this.db.prepare('DELETE FROM host_keys WHERE endpoint = ?').run(endpoint);
+      const insert = this.db.prepare(
+        `INSERT OR REPLACE INTO host_keys (endpoint, key_type, key_base64, fingerprint, host_name, added_at, added_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const k of keys) insert.run(endpoint, k.keyType, k.keyBase64, k.fingerprint, k.hostName, now, k.addedBy);
+      const kept = new Set(keys.map((k) => k.fingerprint));
+      return before.filter((f) => !kept.has(f));
+    })();
+  }
+
   forget(endpoint: string): number {
     return this.db.prepare('DELETE FROM host_keys WHERE endpoint = ?').run(endpoint).changes;
   }

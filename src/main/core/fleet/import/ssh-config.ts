@@ -1,12 +1,23 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Host } from '../../../../shared/protocol';
 
 export type ImportedHost = Omit<Host, 'transport'>;
 
+/** Where OpenSSH would look up a host's key (ssh_config UserKnownHostsFile, GlobalKnownHostsFile, HostKeyAlias). */
+export interface HostKeySources {
+  /** Absolute paths (`~` and %-tokens expanded); null when the config does not set the keyword (OpenSSH's defaults apply). */
+  userKnownHostsFiles: string[] | null;
+  globalKnownHostsFiles: string[] | null;
+  /** The name looked up in known_hosts instead of `[HostName]:Port`. */
+  hostKeyAlias: string | null;
+}
+
 export interface ImportResult {
   hosts: ImportedHost[];
+  /** Per imported host name (ssh_config only). */
+  hostKeySources?: Record<string, HostKeySources>;
   /** Things that were skipped or simplified, one sentence each. */
   warnings: string[];
 }
@@ -109,9 +120,13 @@ function parseBlocks(text: string, file: string, ctx: ParseContext, blocks: Bloc
   });
 }
 
-function expandTokens(value: string, alias: string, hostName: string, remoteUser: string | null, home: string): string {
-  return value.replace(/%([%dhnru])/g, (_m, t: string) => {
+function expandTokens(value: string, alias: string, hostName: string, remoteUser: string | null, home: string, port = 22, keyAlias: string | null = null): string {
+  return value.replace(/%([%dhknpru])/g, (_m, t: string) => {
     switch (t) {
+      case 'k':
+        return keyAlias ?? hostName;
+      case 'p':
+        return String(port);
       case '%':
         return '%';
       case 'd':
@@ -136,7 +151,9 @@ function expandTokens(value: string, alias: string, hostName: string, remoteUser
  * (`Host *`, `Host web-*`) are applied to the hosts they match, as defaults, never added
  * as hosts. As in OpenSSH the first value obtained for a keyword wins. Used keywords:
  * HostName (%h), Port, User, IdentityFile (the first one; ~ and %d/%h/%r/%u expanded),
- * ProxyJump. `Include` is followed; `Match` blocks and ProxyCommand are reported as
+ * ProxyJump, and where the host's key is on record: UserKnownHostsFile and
+ * GlobalKnownHostsFile (several files each; ~ and %-tokens expanded), HostKeyAlias
+ * (`hostKeySources`). `Include` is followed; `Match` blocks and ProxyCommand are reported as
  * warnings.
  */
 export function parseSshConfig(text: string, options: { file?: string; home?: string } = {}): ImportResult {
@@ -149,6 +166,7 @@ export function parseSshConfig(text: string, options: { file?: string; home?: st
   for (const b of blocks) for (const p of b.patterns ?? []) if (isConcrete(p) && !aliases.includes(p)) aliases.push(p);
 
   const hosts: ImportedHost[] = [];
+  const hostKeySources: Record<string, HostKeySources> = {};
   const warned = new Set<string>();
   for (const alias of aliases) {
     const settings = new Map<string, string>();
@@ -189,6 +207,18 @@ export function parseSshConfig(text: string, options: { file?: string; home?: st
       if (hops.length > 1) ctx.warnings.push(`Host ${alias}: multi-hop ProxyJump ${jumpRaw}; using ${jump} (give ${jump} its own jump host for the earlier hops)`);
     }
     hosts.push({ name: alias, address: hostName, port, user, identityFile, tags: [], jump, privacy: 'default' });
+    const keyAliasRaw = settings.get('hostkeyalias');
+    const hostKeyAlias = keyAliasRaw && keyAliasRaw.toLowerCase() !== 'none' ? (words(keyAliasRaw)[0] ?? null) : null;
+    const files = (keyword: string): string[] | null => {
+      const raw = settings.get(keyword);
+      if (raw === undefined) return null;
+      if (raw.toLowerCase() === 'none') return [];
+      return words(raw).map((w) => {
+        const expanded = expandTokens(w, alias, hostName, user, home, port, hostKeyAlias);
+        return expanded === '~' ? home : expanded.startsWith('~/') ? join(home, expanded.slice(2)) : isAbsolute(expanded) ? expanded : resolve(expanded);
+      });
+    };
+    hostKeySources[alias] = { userKnownHostsFiles: files('userknownhostsfile'), globalKnownHostsFiles: files('globalknownhostsfile'), hostKeyAlias };
   }
-  return { hosts, warnings: ctx.warnings };
+  return { hosts, warnings: ctx.warnings, hostKeySources };
 }

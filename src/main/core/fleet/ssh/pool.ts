@@ -7,6 +7,7 @@ import { defaultIdentityFiles, IdentityCache, planAuth, type PassphraseProvider 
 import { defaultKnownHostsFiles, HostKeyVerifier, type HostKeyTrustStore, type HostKeyVerdict } from './host-keys';
 import { knownHostsName, publicHostKey, type PublicHostKey } from './known-hosts';
 import { Semaphore } from './semaphore';
+import { publicCliName } from '../../config';
 
 const { Client } = ssh2;
 
@@ -136,7 +137,7 @@ export function hostKeyError(host: Host, verdict: Exclude<HostKeyVerdict, { stat
       host.name,
       'host_key_unknown',
       `host key of ${host.name} (${endpoint}) is not known: the server presented ${presented}. ` +
-        `Check this fingerprint with the server's administrator, then confirm it: fleetmind hosts trust ${host.name} --fingerprint ${verdict.key.fingerprint}`,
+        `Check this fingerprint with the server's administrator, then confirm it: ${publicCliName()} hosts trust ${host.name} --fingerprint ${verdict.key.fingerprint}`,
       { fingerprint: verdict.key.fingerprint, keyType: verdict.key.type },
     );
   }
@@ -154,7 +155,7 @@ export function hostKeyError(host: Host, verdict: Exclude<HostKeyVerdict, { stat
     'host_key_mismatch',
     `WARNING: HOST KEY OF ${host.name} (${endpoint}) HAS CHANGED. Expected ${expected}, but the server presented ${presented}. ` +
       'Someone could be intercepting the connection (man-in-the-middle), or the host was reinstalled. Fleetmind refused to connect. ' +
-      `If the change is legitimate, confirm the new key: fleetmind hosts trust ${host.name} --fingerprint ${verdict.key.fingerprint}`,
+      `If the change is legitimate, confirm the new key: ${publicCliName()} hosts trust ${host.name} --fingerprint ${verdict.key.fingerprint}`,
     { fingerprint: verdict.key.fingerprint, keyType: verdict.key.type, expected: verdict.expected },
   );
 }
@@ -175,6 +176,8 @@ export class SshPool {
   private readonly retired = new Set<PoolEntry>();
   private readonly connecting: Semaphore;
   private closed = false;
+  /** ssh2 clients still in their handshake (connectOnce, scanHostKey): close() ends them at once. */
+  private readonly handshaking = new Set<SshClient>();
 
   constructor(options: Partial<SshPoolOptions> = {}) {
     this.options = { ...defaultSshPoolOptions(), ...options };
@@ -272,19 +275,23 @@ export class SshPool {
     const sock = host.jump ? await this.tunnel(host, [host.name]) : undefined;
     const client = new Client();
     let seen: PublicHostKey | null = null;
+    let tcpConnected = false;
+    this.handshaking.add(client);
     try {
       await new Promise<void>((resolve, reject) => {
         const abort = () => reject(this.cancelled(host));
         signal?.addEventListener('abort', abort, { once: true });
+        client.on('connect', () => (tcpConnected = true));
         client.on('error', (err: Error & { level?: string; code?: string }) => {
           signal?.removeEventListener('abort', abort);
           if (seen) resolve();
-          else reject(this.classify(host, err, null));
+          else reject(this.classify(host, err, null, tcpConnected || sock !== undefined));
         });
         client.on('close', () => {
           signal?.removeEventListener('abort', abort);
           if (seen) resolve();
-          else reject(new HostConnectionError(host.name, 'unreachable', `${host.name}: the connection closed before the server presented a host key`));
+          else if (this.closed) reject(new HostConnectionError(host.name, 'cancelled', 'the connection pool is closing'));
+          else reject(new HostConnectionError(host.name, 'unreachable', 'the connection closed before the server presented a host key'));
         });
         client.connect({
           host: host.address,
@@ -300,16 +307,21 @@ export class SshPool {
         });
       });
     } finally {
+      this.handshaking.delete(client);
       client.destroy();
       sock?.destroy();
     }
     const key = seen as PublicHostKey | null;
-    if (!key) throw new HostConnectionError(host.name, 'unreachable', `${host.name}: no host key received`);
+    if (!key) throw new HostConnectionError(host.name, 'unreachable', 'no host key received');
     return { key, verdict: this.verifier.verify(host.address, host.port, key) };
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    // Handshakes in flight end now (a host that accepted TCP and never answers would
+    // otherwise hold the process until its connect timeout): they settle as cancelled.
+    for (const client of this.handshaking) client.destroy();
+    this.handshaking.clear();
     const all = [...this.entries.values(), ...this.retired];
     this.entries.clear();
     this.retired.clear();
@@ -319,7 +331,7 @@ export class SshPool {
   // ---------------------------------------------------------------------------------
 
   private cancelled(host: Host): HostConnectionError {
-    return new HostConnectionError(host.name, 'cancelled', `${host.name}: cancelled before the command started`);
+    return new HostConnectionError(host.name, 'cancelled', 'cancelled before the command started');
   }
 
   private entryFor(host: Host): PoolEntry {
@@ -376,7 +388,7 @@ export class SshPool {
 
   private async closeEntry(entry: PoolEntry): Promise<void> {
     this.clearIdle(entry);
-    entry.channels.failAll(new HostConnectionError(entry.host.name, 'cancelled', `${entry.host.name}: the connection pool is closing`));
+    entry.channels.failAll(new HostConnectionError(entry.host.name, 'cancelled', 'the connection pool is closing'));
     if (entry.connecting) await entry.connecting.catch(() => undefined);
     const client = entry.client;
     entry.client = null;
@@ -429,7 +441,7 @@ export class SshPool {
         },
         (err: unknown) => {
           entry.connecting = null;
-          const error = err instanceof HostConnectionError ? err : new HostConnectionError(host.name, 'unreachable', `${host.name}: ${(err as Error).message}`);
+          const error = err instanceof HostConnectionError ? err : new HostConnectionError(host.name, 'unreachable', (err as Error).message);
           if (error.code !== 'cancelled') {
             entry.failures++;
             entry.retryAt = Date.now() + Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** (entry.failures - 1));
@@ -448,8 +460,8 @@ export class SshPool {
   private async tunnel(host: Host, chain: string[]): Promise<Duplex> {
     const jumpName = host.jump as string;
     const jump = this.options.resolveHost(jumpName) ?? parseJumpSpec(jumpName);
-    if (!jump) throw new HostConnectionError(host.name, 'unreachable', `${host.name}: jump host "${jumpName}" is neither an inventory host nor [user@]host[:port]`);
-    if (chain.includes(jump.name)) throw new HostConnectionError(host.name, 'unreachable', `${host.name}: jump hosts form a loop (${[...chain, jump.name].join(' → ')})`);
+    if (!jump) throw new HostConnectionError(host.name, 'unreachable', `jump host "${jumpName}" is neither an inventory host nor [user@]host[:port]`);
+    if (chain.includes(jump.name)) throw new HostConnectionError(host.name, 'unreachable', `jump hosts form a loop (${[...chain, jump.name].join(' → ')})`);
     const entry = this.entryFor(jump);
     entry.users++;
     this.clearIdle(entry);
@@ -464,7 +476,7 @@ export class SshPool {
       this.maybeIdle(entry);
       const e = err as Error;
       const code: HostErrorCode = err instanceof HostConnectionError ? err.code : 'unreachable';
-      throw new HostConnectionError(host.name, code, `${host.name} via jump host ${jump.name}: ${e.message}`, err instanceof HostConnectionError ? err.hostKey : null);
+      throw new HostConnectionError(host.name, code, `via jump host ${jump.name}: ${e.message}`, err instanceof HostConnectionError ? err.hostKey : null);
     }
     let released = false;
     const release = () => {
@@ -509,19 +521,24 @@ export class SshPool {
     }
   }
 
-  private classify(host: Host, err: Error & { level?: string; code?: string }, verdict: HostKeyVerdict | null): HostConnectionError & { transient?: boolean } {
+  private classify(host: Host, err: Error & { level?: string; code?: string }, verdict: HostKeyVerdict | null, tcpConnected: boolean): HostConnectionError & { transient?: boolean } {
     const where = `${host.user ?? userInfo().username}@${host.address}:${host.port}`;
     if (verdict && verdict.status !== 'trusted') return hostKeyError(host, verdict);
     if (err.level === 'client-authentication') {
-      return new HostConnectionError(host.name, 'auth_failed', `${host.name}: authentication failed for ${where}`);
+      return new HostConnectionError(host.name, 'auth_failed', `authentication failed for ${where}`);
+    }
+    if (err.level === 'client-timeout' && !tcpConnected) {
+      return new HostConnectionError(host.name, 'unreachable', `no TCP connection to ${where} within ${Math.round(this.options.connectTimeoutMs / 100) / 10} s`);
     }
     if (err.level === 'client-timeout') {
-      return new HostConnectionError(host.name, 'unreachable', `${host.name}: no SSH handshake with ${where} within ${Math.round(this.options.connectTimeoutMs / 100) / 10} s`);
+      // TCP was accepted but the server never finished the SSH handshake (a hung sshd, a
+      // tarpit, a port that is not SSH): it answered, so this is a timeout, not "unreachable".
+      return new HostConnectionError(host.name, 'timeout', `no SSH handshake with ${where} within ${Math.round(this.options.connectTimeoutMs / 100) / 10} s (the TCP connection was accepted)`);
     }
     const error: HostConnectionError & { transient?: boolean } = new HostConnectionError(
       host.name,
       'unreachable',
-      `${host.name}: cannot connect to ${where}: ${err.code && NETWORK_ERRORS.has(err.code) ? `${err.code} (${err.message})` : err.message}`,
+      `cannot connect to ${where}: ${err.code && NETWORK_ERRORS.has(err.code) ? `${err.code} (${err.message})` : err.message}`,
     );
     if ((err.code && TRANSIENT_ERRORS.has(err.code)) || /Connection lost before handshake/i.test(err.message)) error.transient = true;
     return error;
@@ -540,6 +557,7 @@ export class SshPool {
     const client = new Client();
     let verdict: HostKeyVerdict | null = null;
     let step = 0;
+    let tcpConnected = sock !== undefined;
 
     const authHandler = (_left: AuthenticationType[], _partial: boolean, next: (auth: AnyAuthMethod | false) => void) => {
       void (async () => {
@@ -563,13 +581,20 @@ export class SshPool {
       })();
     };
 
+    this.handshaking.add(client);
     return new Promise<SshClient>((resolve, reject) => {
       let settled = false;
+      client.once('connect', () => (tcpConnected = true));
       client.on('error', (err: Error & { level?: string; code?: string }) => {
         if (settled) return; // after 'ready', errors end in 'close', which the pool watches
         settled = true;
+        this.handshaking.delete(client);
         client.destroy();
-        const error = this.classify(host, err, verdict);
+        if (this.closed) {
+          reject(new HostConnectionError(host.name, 'cancelled', 'the connection pool is closing'));
+          return;
+        }
+        const error = this.classify(host, err, verdict, tcpConnected);
         if (error.code === 'auth_failed') {
           const detail = [tried.length ? `tried ${tried.join(', ')}` : 'no identity to try', ...skipped].join('; ');
           reject(new HostConnectionError(host.name, 'auth_failed', `${error.message} (${detail})`));
@@ -580,12 +605,16 @@ export class SshPool {
       client.once('close', () => {
         if (settled) return;
         settled = true;
-        const error = verdict && verdict.status !== 'trusted'
+        this.handshaking.delete(client);
+        const error = this.closed
+          ? new HostConnectionError(host.name, 'cancelled', 'the connection pool is closing')
+          : verdict && verdict.status !== 'trusted'
           ? hostKeyError(host, verdict)
-          : Object.assign(new HostConnectionError(host.name, 'unreachable', `${host.name}: the server closed the connection during the handshake`), { transient: true });
+          : Object.assign(new HostConnectionError(host.name, 'unreachable', 'the server closed the connection during the handshake'), { transient: true });
         reject(error);
       });
       client.once('ready', () => {
+        this.handshaking.delete(client);
         if (settled) {
           client.destroy();
           return;
@@ -615,8 +644,9 @@ export class SshPool {
         client.setNoDelay(true);
       } catch (err) {
         settled = true;
+        this.handshaking.delete(client);
         client.destroy();
-        reject(new HostConnectionError(host.name, 'unreachable', `${host.name}: ${(err as Error).message}`));
+        reject(new HostConnectionError(host.name, 'unreachable', (err as Error).message));
       }
     });
   }

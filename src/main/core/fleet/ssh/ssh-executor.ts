@@ -158,7 +158,7 @@ export class SshExecutor implements Executor {
     const started = performance.now();
     const failed = (err: unknown): RawExec => ({
       connectError:
-        err instanceof HostConnectionError ? err : new HostConnectionError(this.host.name, 'unreachable', `${this.host.name}: ${(err as Error).message}`),
+        err instanceof HostConnectionError ? err : new HostConnectionError(this.host.name, 'unreachable', (err as Error).message),
       exitCode: null,
       signal: null,
       stdout: Buffer.alloc(0),
@@ -192,7 +192,7 @@ export class SshExecutor implements Executor {
       if (stale) lease.markBroken();
       lease.release();
       if (stale && attempt === 1) continue;
-      return failed(new HostConnectionError(this.host.name, 'unreachable', `${this.host.name}: could not open a channel: ${outcome.message}`));
+      return failed(new HostConnectionError(this.host.name, 'unreachable', `could not open a channel: ${outcome.message}`));
     }
   }
 

@@ -3,6 +3,7 @@ import type { Session } from '../../../../shared/protocol';
 import { refuse, sessionCookieName } from '../access-control';
 import type { Credentials } from '../credentials';
 import { isLoopback } from '../peer-credentials';
+import { publicCliName } from '../../config';
 
 /**
  * The UI session. `GET /auth/<code>` uses up a single-use sign-in link (printed at start or
@@ -21,7 +22,7 @@ export const sessionRoutes: FastifyPluginAsync<{ credentials: Credentials }> = a
       return refuse(request, reply, 401, 'unauthorized', 'could not tell which OS user this connection belongs to; open the link again');
     }
     if (!credentials.redeemLink(request.params.code)) {
-      return refuse(request, reply, 401, 'unauthorized', 'this sign-in link has been used or has expired; run `fleetmind ui-link` for a new one', 'link_used');
+      return refuse(request, reply, 401, 'unauthorized', `this sign-in link has been used or has expired; run \`${publicCliName()} ui-link\` for a new one`, 'link_used');
     }
     const session = credentials.createSession(peer.uid);
     request.log.info({ boundToUid: peer.uid }, 'UI session started from a sign-in link');

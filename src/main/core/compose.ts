@@ -14,8 +14,10 @@ import type {
   ConversationDetail,
   ConversationList,
   Health,
+  RememberedRuleList,
+  RuleRevoked,
 } from '../../shared/protocol';
-import type { ApprovalRecord } from './store';
+import type { ApprovalRecord, NewApproval } from './store';
 import { ApprovalService, ChatService, ModelEngine, OfflineEngine, rememberRefusal, type ChatEngine } from './agent';
 import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings } from './llm';
 import { KeyringSecretStore, type SecretStore } from './secrets';
@@ -137,11 +139,7 @@ export class Core implements CoreFacade {
       this.fleet,
       this.gate,
       {
-        request: (input) => {
-          const approval = this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS });
-          this.audit.record({ kind: 'approval', actor: input.requester, subject: input.command, data: { approvalId: approval.id, event: 'requested', hosts: input.hosts, category: input.category, reasons: input.reasons, purpose: input.purpose, policyVersion: input.policyVersion, expiresAt: approval.expiresAt } });
-          return approval;
-        },
+        request: (input) => this.requestApproval(input),
       },
       this.config.get(toolsConfig).readCacheTtlMs,
       this.audit,
@@ -174,6 +172,30 @@ export class Core implements CoreFacade {
     this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules, this.audit);
   }
 
+  /**
+   * Queues a pending approval (audited): what the agent's run_command, `fleetmind exec`
+   * and `POST /api/exec` do with an `ask` verdict. Nothing runs until the operator decides.
+   */
+  requestApproval(input: Omit<NewApproval, 'ttlMs'>): ApprovalRecord {
+    const approval = this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS });
+    this.audit.record({ kind: 'approval', actor: input.requester, subject: input.command, data: { approvalId: approval.id, event: 'requested', hosts: input.hosts, category: input.category, reasons: input.reasons, purpose: input.purpose, policyVersion: input.policyVersion, expiresAt: approval.expiresAt } });
+    return approval;
+  }
+
+  /** An approval (pending or decided, with its results once run) by id or unique prefix; throws ApprovalError. */
+  showApproval(idOrPrefix: string): ApprovalView {
+    return this.approvalView(this.approvals.resolve(idOrPrefix));
+  }
+
+  listRules(): RememberedRuleList {
+    return { rules: this.approvals.rules() };
+  }
+
+  /** Revokes a remembered rule by id or unique prefix (audited); throws ApprovalError. */
+  revokeRule(idOrPrefix: string, actor: string): RuleRevoked {
+    return { revoked: this.approvals.revokeRule(idOrPrefix, actor) };
+  }
+
   /** Resolves when the safety policy is loaded; rejects with the reason when it cannot be (a broken rule). */
   async ready(): Promise<void> {
     await this.gate.ready();
@@ -200,7 +222,7 @@ export class Core implements CoreFacade {
     }
   }
 
-  private approvalView(record: ApprovalRecord): ApprovalView {
+  approvalView(record: ApprovalRecord): ApprovalView {
     let hosts: ReturnType<Inventory['list']> = [];
     try {
       hosts = this.inventory.select(record.hosts.join(','));

@@ -6,12 +6,15 @@ import type {
   ApprovalDecisionRequest,
   ApprovalDecisionResponse,
   ApprovalList,
+  ApprovalView,
   ChatEvent,
   ChatRequest,
   ChatResponse,
   ConversationDetail,
   ConversationList,
   Health,
+  RememberedRuleList,
+  RuleRevoked,
 } from '../../shared/protocol';
 
 /**
@@ -40,6 +43,14 @@ export interface CoreFacade {
   listApprovals(): ApprovalList;
   /** Approve (runs the command, the agent continues) or deny (the agent is told why). */
   decideApproval(id: string, decision: ApprovalDecisionRequest, actor: string): Promise<ApprovalDecisionResponse>;
+  /** An approval by id or unique prefix (of at least 6 characters), with its results once run. */
+  showApproval?(idOrPrefix: string): ApprovalView;
+  /** Remembered rules ("approve and remember"). */
+  listRules?(): RememberedRuleList;
+  /** Revokes a remembered rule by id or unique prefix (audited). */
+  revokeRule?(idOrPrefix: string, actor: string): RuleRevoked;
+  /** Queues a pending approval for an `ask` verdict (exec over HTTP). */
+  requestApproval?(input: { conversationId: string | null; command: string; hosts: string[]; category: string; reasons: string[]; purpose: string | null; requester: string; policyVersion: string }): { id: string; expiresAt: string };
   /** Live events of one conversation, or of all with '*'; returns the unsubscribe function. */
   subscribe(conversationId: string, listener: (event: ChatEvent) => void): () => void;
   usageReport(by: 'day' | 'model' | 'conversation', sinceDay?: string): UsageReport;

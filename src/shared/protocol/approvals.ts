@@ -28,6 +28,9 @@ export const ApprovalViewSchema = PendingApprovalSchema.extend({
   notRememberable: z.string().nullable().optional(),
   /** Hosts where the SSH user is root: shown prominently in the dialog. */
   rootHosts: z.array(z.string()),
+  /** Once approved and run: each host's result, kept so a requester who left can read it. */
+  results: z.array(ExecResultLineSchema).nullable().optional(),
+  executedAt: z.string().nullable().optional(),
 });
 export type ApprovalView = z.infer<typeof ApprovalViewSchema>;
 
@@ -40,3 +43,27 @@ export const ApprovalDecisionResponseSchema = z.object({
   remembered: z.array(z.object({ id: z.string(), scope: z.enum(['host', 'tag']), target: z.string() })),
 });
 export type ApprovalDecisionResponse = z.infer<typeof ApprovalDecisionResponseSchema>;
+
+/** A remembered approval ("approve and remember"): this exact command is allowed on a host or a tag's hosts. */
+export const RememberedRuleViewSchema = z.object({
+  id: z.string(),
+  command: z.string(),
+  scope: z.enum(['host', 'tag']),
+  target: z.string(),
+  approvalId: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  policyVersion: z.string().nullable(),
+  verdict: z
+    .object({ decision: z.enum(['allow', 'ask', 'deny']), category: z.string(), ruleIds: z.array(z.string()).nullable() })
+    .nullable(),
+});
+export type RememberedRuleView = z.infer<typeof RememberedRuleViewSchema>;
+
+/** `GET /api/approvals/rules`, `fleetmind approvals rules --json`. */
+export const RememberedRuleListSchema = z.object({ rules: z.array(RememberedRuleViewSchema) });
+export type RememberedRuleList = z.infer<typeof RememberedRuleListSchema>;
+
+/** `DELETE /api/approvals/rules/:id`. */
+export const RuleRevokedSchema = z.object({ revoked: RememberedRuleViewSchema });
+export type RuleRevoked = z.infer<typeof RuleRevokedSchema>;

@@ -43,6 +43,7 @@ export const ExecResultLineSchema = z.object({
   stdout: z.string(),
   stderr: z.string(),
   durationMs: z.number().nonnegative(),
-  error: ApiErrorSchema.nullable(),
+  /** `approvalId`: with code approval_required, the pending approval queued for this host. */
+  error: ApiErrorSchema.extend({ approvalId: z.string().optional() }).nullable(),
 });
 export type ExecResultLine = z.infer<typeof ExecResultLineSchema>;

@@ -53,6 +53,28 @@ export function rememberRefusal(command: string, verdicts: readonly Pick<PolicyV
   return null;
 }
 
+/** Shortest prefix of an id the operator may type (an 8-character hex prefix collides rarely; 6 is the floor). */
+export const MIN_ID_PREFIX = 6;
+
+/**
+ * An id typed in full or as a unique prefix of at least MIN_ID_PREFIX characters.
+ * Ambiguity is an error that lists the candidates, never a guess.
+ */
+function resolvePrefix(what: string, typed: string, find: (prefix: string) => string[], describe: (id: string) => string): string {
+  const given = typed.trim().toLowerCase();
+  const exact = find(given);
+  if (exact.length === 1 && exact[0] === given) return given;
+  if (given.length < MIN_ID_PREFIX) {
+    throw new ApprovalError({ code: 'not_found', message: `no ${what} with id ${typed}${exact.length ? ` (a prefix needs at least ${MIN_ID_PREFIX} characters)` : ''}` });
+  }
+  if (exact.length === 0) throw new ApprovalError({ code: 'not_found', message: `no ${what} with id ${typed}` });
+  if (exact.length > 1) {
+    const shown = exact.map((id) => `${id} (${describe(id).slice(0, 80)})`).join(', ');
+    throw new ApprovalError({ code: 'bad_request', message: `ambiguous ${what} id prefix ${typed}: it matches ${exact.length >= 10 ? 'at least ' : ''}${exact.length} (${shown}); type more characters` });
+  }
+  return exact[0] as string;
+}
+
 /** The verdict a remembered rule records: the policy's own judgement, before the approval made it `allow`. */
 function judgedVerdict(check: { verdict: PolicyVerdict; judged?: PolicyVerdict }): RememberedVerdict {
   return rememberedVerdictOf(check.judged ?? { ...check.verdict, decision: 'ask' });
@@ -71,7 +93,7 @@ export class ApprovalService {
     private readonly fleet: Fleet,
     private readonly inventory: Inventory,
     private readonly chat: ChatService,
-    private readonly rules: RememberedRuleRepository,
+    private readonly ruleStore: RememberedRuleRepository,
     private readonly audit: AuditSink = noAudit,
   ) {}
 
@@ -83,10 +105,40 @@ export class ApprovalService {
     return this.approvals.get(id);
   }
 
-  async decide(id: string, input: DecisionInput): Promise<DecisionOutcome> {
+  /** The approval with this id or unique id prefix (at least 6 characters); not_found / bad_request (ambiguous) otherwise. */
+  resolve(idOrPrefix: string): ApprovalRecord {
+    const id = resolvePrefix('approval', idOrPrefix, (p) => this.approvals.idsStartingWith(p), (i) => this.approvals.get(i)?.command ?? '');
+    return this.approvals.get(id) as ApprovalRecord;
+  }
+
+  /** Remembered rules, oldest first. */
+  rules(): RememberedRule[] {
+    return this.ruleStore.list();
+  }
+
+  /** The rule with this id or unique id prefix (at least 6 characters). */
+  resolveRule(idOrPrefix: string): RememberedRule {
+    const id = resolvePrefix('remembered rule', idOrPrefix, (p) => this.ruleStore.idsStartingWith(p), (i) => this.ruleStore.get(i)?.command ?? '');
+    return this.ruleStore.get(id) as RememberedRule;
+  }
+
+  /** Revokes a remembered rule (by id or unique prefix): the command asks again from now on. Audited. */
+  revokeRule(idOrPrefix: string, actor: string): RememberedRule {
+    const rule = this.resolveRule(idOrPrefix);
+    if (!this.ruleStore.remove(rule.id)) throw new ApprovalError({ code: 'not_found', message: `remembered rule ${rule.id} was revoked meanwhile` });
+    this.audit.record({
+      kind: 'policy',
+      actor,
+      subject: rule.command,
+      data: { event: 'revoked_rule', ruleId: rule.id, scope: rule.scope, target: rule.target, approvalId: rule.approvalId },
+    });
+    return rule;
+  }
+
+  async decide(idOrPrefix: string, input: DecisionInput): Promise<DecisionOutcome> {
     await this.gate.ready();
-    const record = this.approvals.get(id);
-    if (!record) throw new ApprovalError({ code: 'not_found', message: `no approval with id ${id}` });
+    const record = this.resolve(idOrPrefix);
+    const id = record.id;
     this.approvals.pending(); // marks expired ones
     const current = this.approvals.get(id) as ApprovalRecord;
     if (current.status !== 'pending') {
@@ -150,7 +202,7 @@ export class ApprovalService {
     const approval = this.approvals.get(id) as ApprovalRecord;
     this.audit.record({ kind: 'approval', actor: input.actor, subject: record.command, data: { approvalId: id, event: 'approved', hosts: record.hosts, reason, remember: input.remember ?? 'once' } });
     const remembered = rememberTargets.map((t) =>
-      this.rules.add({ command: record.command, scope: t.scope, target: t.target, approvalId: id, createdBy: input.actor, policyVersion: this.gate.policyVersion, verdict: t.verdict }),
+      this.ruleStore.add({ command: record.command, scope: t.scope, target: t.target, approvalId: id, createdBy: input.actor, policyVersion: this.gate.policyVersion, verdict: t.verdict }),
     );
     for (const rule of remembered) {
       this.audit.record({
@@ -172,6 +224,8 @@ export class ApprovalService {
         return { host: host.name, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error: { code: 'unreachable', message: (err as Error).message } };
       }
     });
+    // Kept with the approval: whoever asked (exec --wait, another face) reads them later.
+    this.approvals.recordResults(id, results);
     const failed = results.filter((r) => !r.ok);
     const call: ToolCallRecord = {
       id: randomUUID(),

@@ -1,4 +1,5 @@
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/** 130: stopped by Ctrl-C (SIGINT), as shells report it. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
 /** A failure the CLI reports as one clear line on stderr with the given exit code. */
 export class CliFailure extends Error {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PendingApproval } from '../../../shared/protocol';
+import type { ExecResultLine, PendingApproval } from '../../../shared/protocol';
 import type { SqliteDatabase } from './database';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -11,6 +11,9 @@ export interface ApprovalRecord extends PendingApproval {
   status: ApprovalStatus;
   decidedAt: string | null;
   decisionReason: string | null;
+  /** Each host's result once the approved command ran (null before, or when it did not run). */
+  results: ExecResultLine[] | null;
+  executedAt: string | null;
 }
 
 interface ApprovalRow {
@@ -28,6 +31,8 @@ interface ApprovalRow {
   expires_at: string;
   decided_at: string | null;
   decision_reason: string | null;
+  results_json: string | null;
+  executed_at: string | null;
 }
 
 export interface NewApproval {
@@ -73,6 +78,22 @@ export class ApprovalRepository {
     return (this.db.prepare("SELECT * FROM approvals WHERE status = 'pending' ORDER BY requested_at").all() as ApprovalRow[]).map(toRecord);
   }
 
+  /**
+   * The ids that start with `prefix` (an exact id matches itself only). Ids are UUIDs:
+   * anything else matches nothing.
+   */
+  idsStartingWith(prefix: string, limit = 10): string[] {
+    const p = prefix.toLowerCase();
+    if (!/^[0-9a-f-]+$/.test(p)) return [];
+    if (this.db.prepare('SELECT 1 FROM approvals WHERE id = ?').get(p)) return [p];
+    return (this.db.prepare('SELECT id FROM approvals WHERE substr(id, 1, ?) = ? ORDER BY requested_at LIMIT ?').all(p.length, p, limit) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Records what the approved command did on each host, once. */
+  recordResults(id: string, results: ExecResultLine[], now: Date = new Date()): void {
+    this.db.prepare('UPDATE approvals SET results_json = ?, executed_at = ? WHERE id = ? AND executed_at IS NULL').run(JSON.stringify(results), now.toISOString(), id);
+  }
+
   forConversation(conversationId: string): ApprovalRecord[] {
     return (this.db.prepare('SELECT * FROM approvals WHERE conversation_id = ? ORDER BY requested_at').all(conversationId) as ApprovalRow[]).map(toRecord);
   }
@@ -102,5 +123,7 @@ function toRecord(row: ApprovalRow): ApprovalRecord {
     expiresAt: row.expires_at,
     decidedAt: row.decided_at,
     decisionReason: row.decision_reason,
+    results: row.results_json ? (JSON.parse(row.results_json) as ExecResultLine[]) : null,
+    executedAt: row.executed_at,
   };
 }

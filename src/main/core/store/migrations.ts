@@ -219,4 +219,13 @@ export const migrations: Migration[] = [
       WHERE approval_id IN (SELECT id FROM approvals);
     `,
   },
+  {
+    version: 9,
+    name: 'approvals keep the results of the run they approved',
+    // A requester who left (exec --wait interrupted, another face) reads them with `approvals show`.
+    sql: `
+      ALTER TABLE approvals ADD COLUMN results_json TEXT;
+      ALTER TABLE approvals ADD COLUMN executed_at TEXT;
+    `,
+  },
 ];

@@ -91,6 +91,19 @@ export class RememberedRuleRepository {
     return (this.db.prepare('SELECT * FROM remembered_rules ORDER BY created_at').all() as Row[]).map(toRule);
   }
 
+  get(id: string): RememberedRule | null {
+    const row = this.db.prepare('SELECT * FROM remembered_rules WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRule(row) : null;
+  }
+
+  /** The ids that start with `prefix` (an exact id matches itself only); ids are UUIDs. */
+  idsStartingWith(prefix: string, limit = 10): string[] {
+    const p = prefix.toLowerCase();
+    if (!/^[0-9a-f-]+$/.test(p)) return [];
+    if (this.db.prepare('SELECT 1 FROM remembered_rules WHERE id = ?').get(p)) return [p];
+    return (this.db.prepare('SELECT id FROM remembered_rules WHERE substr(id, 1, ?) = ? ORDER BY created_at LIMIT ?').all(p.length, p, limit) as { id: string }[]).map((r) => r.id);
+  }
+
   remove(id: string): boolean {
     return this.db.prepare('DELETE FROM remembered_rules WHERE id = ?').run(id).changes > 0;
   }

@@ -88,6 +88,8 @@ export const hostRoutes: FastifyPluginAsync<{ core: CoreFacade }> = async (app, 
         requester: 'api:exec',
         concurrency: body.data.concurrency,
         exec: { timeoutMs: body.data.timeoutMs, signal: controller.signal },
+        // An `ask` verdict queues one pending approval for the hosts that asked, as the agent's does.
+        requestApproval: core.requestApproval ? (ask) => core.requestApproval!({ ...ask, conversationId: null, purpose: null, requester: 'api:exec' }) : undefined,
       });
       const failed = results.filter((r) => !r.ok);
       const byCode: Record<string, number> = {};

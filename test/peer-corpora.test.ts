@@ -77,11 +77,11 @@ describe('peer and everyday command sets', () => {
       `everyday: ${rows.length} commands; inspection ${reads.length}: allowed ${readsAllowed} (${pct(readsAllowed, reads.length)}); ` +
         `routine changes ${changes.length}: ask ${changes.filter((x) => x.decision === 'ask').length}, allowed ${changesAllowed.length}; denied ${denied.length}\n`,
     );
-    // Acceptance target: >= 95 % allowed and nothing denied. Not met yet (the too-strict forms
-    // and the privilege/persistence floors below are open work): this asserts the current floor
-    // so the figures cannot regress, and prints the gap.
+    // Acceptance target: >= 95 % allowed and nothing denied. The inspection rate is met (97.0 %,
+    // asserted as the floor so it cannot regress); the two KNOWN_DENIED privilege/persistence
+    // floors below are open work, so the target is printed as not yet met.
     if (readsAllowed / reads.length < 0.95 || denied.length > 0) process.stdout.write('everyday: acceptance target (>= 95% inspection allowed, none denied) NOT YET MET\n');
-    expect(readsAllowed / reads.length).toBeGreaterThanOrEqual(0.89);
+    expect(readsAllowed / reads.length).toBeGreaterThanOrEqual(0.97);
     expect(denied.map((x) => x.r.command).filter((c) => !KNOWN_DENIED.has(c))).toEqual([]);
     expect(changesAllowed.map((x) => x.r.command)).toEqual([]);
   });

@@ -1,4 +1,5 @@
 import type { ParsedArgs, ParsedFlag } from './args';
+import { READ_FORM_CHECKS } from './read-forms';
 import { normalizePath } from './script';
 import type { ShellWord } from './words';
 
@@ -614,4 +615,5 @@ export const CHECKS: Record<string, Check> = {
   mode_sets_setuid: setsSetuid,
   container_escapes: containerEscapes,
   tar_lists_only: tarListsOnly,
+  ...READ_FORM_CHECKS,
 };

@@ -3,6 +3,7 @@ import { evaluationFindings } from './bash-arithmetic';
 import { dynamicCodeFindings } from './bash-builtins';
 import type { BashParser } from './bash-parser';
 import { scriptFileOperands } from './checks';
+import { containerCommand, containerExecCommand } from './read-forms';
 import { DEFAULT_PROGRAM_SPEC, type CompiledPolicy } from './compiled';
 import { finding, make, stricterVerdict, type Finding } from './findings';
 import { PatternSet } from './glob';
@@ -270,7 +271,7 @@ export class Evaluator {
     name = this.policy.aliases.get(name) ?? name;
     const wrapper = this.policy.wrappers.get(name);
     if (wrapper) return this.evaluateWrapper(name, wrapper, args, command, ctx, depth);
-    return this.evaluateProgram(name, args, command, ctx);
+    return this.evaluateProgram(name, args, command, ctx, depth);
   }
 
   private parse(name: string, spec: ProgramSpec, words: readonly ShellWord[]): ParsedArgs {
@@ -305,7 +306,7 @@ export class Evaluator {
     return current;
   }
 
-  private evaluateProgram(name: string, argWords: readonly ShellWord[], command: SimpleCommand, ctx: EvaluationContext): Finding[] {
+  private evaluateProgram(name: string, argWords: readonly ShellWord[], command: SimpleCommand, ctx: EvaluationContext, depth = 0): Finding[] {
     const label = quote(command.text);
     const spec = this.policy.programs.get(name) ?? DEFAULT_PROGRAM_SPEC;
     const args = this.parse(name, spec, argWords);
@@ -330,6 +331,9 @@ export class Evaluator {
     }
     findings.push(...this.argumentChecks(name, spec, args, command));
     if (spec.interpreter) findings.push(...this.interpreterInput(name, args, command));
+    // `docker exec C cmd`, `kubectl exec P -- cmd`: the command inside is judged as a nested argv.
+    const inner = containerExecCommand(name, argWords);
+    if (inner) findings.push(...this.evaluateWords(inner, containerCommand(inner), ctx, depth + 1));
     return findings;
   }
 

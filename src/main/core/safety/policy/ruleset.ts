@@ -56,9 +56,12 @@ export class CompiledRule {
       throw new PolicyLoadError(`${where}: ${(err as Error).message}`);
     }
     if (spec.check !== undefined) {
-      const check = CHECKS[spec.check];
-      if (!check) throw new PolicyLoadError(`${where}: unknown check "${spec.check}" (known: ${Object.keys(CHECKS).join(', ')})`);
-      this.check = check;
+      // `not:NAME` matches where NAME does not: the asking half of a rule pair whose allowing half uses NAME.
+      const negated = spec.check.startsWith('not:');
+      const name = negated ? spec.check.slice(4) : spec.check;
+      const check = CHECKS[name];
+      if (!check) throw new PolicyLoadError(`${where}: unknown check "${name}" (known: ${Object.keys(CHECKS).join(', ')})`);
+      this.check = negated ? (input) => !check(input) : check;
     } else this.check = null;
     if (spec.command !== undefined && spec.program !== undefined) {
       throw new PolicyLoadError(`${where}: a rule matches either a whole \`command\` or a \`program\`, not both`);

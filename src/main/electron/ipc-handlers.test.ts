@@ -2,7 +2,7 @@ import type { IpcMainInvokeEvent } from 'electron';
 import type { Logger } from 'pino';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { invokeChannels, type ChatEvent, type ChatRequest, type ChatResponse, type Health } from '../../shared/protocol';
-import { ChatError } from '../core/agent';
+import { ApprovalError, ChatError } from '../core/agent';
 import { ProviderSettingsError } from '../core/llm';
 import type { ChatOptions, CoreFacade } from '../core/services';
 import { registerIpcHandlers } from './ipc-handlers';
@@ -72,6 +72,8 @@ let providers: { list: ReturnType<typeof vi.fn>; add: ReturnType<typeof vi.fn>; 
 let testProvider: ReturnType<typeof vi.fn>;
 let usageReport: ReturnType<typeof vi.fn>;
 let auditPage: ReturnType<typeof vi.fn>;
+let listRules: ReturnType<typeof vi.fn>;
+let revokeRule: ReturnType<typeof vi.fn>;
 let logger: { error: ReturnType<typeof vi.fn>; warn: ReturnType<typeof vi.fn> };
 let unregister: () => void;
 
@@ -94,6 +96,22 @@ beforeEach(() => {
     entries: [{ seq: 3, at: '2026-01-01T00:00:00.000Z', kind: 'decision', actor: 'desktop', host: 'localhost', subject: 'uptime', data: { decision: 'allow' }, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) }],
     verify: { ok: true, rows: 3, checkpoints: 0, firstSeq: 1, lastSeq: 3, uncheckpointedRows: 3 },
   }));
+  const remembered = {
+    id: 'rule-0123456789',
+    command: 'systemctl restart nginx',
+    scope: 'host',
+    target: 'web-1',
+    approvalId: 'approval-1',
+    createdBy: 'desktop',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    policyVersion: 'v1',
+    verdict: { decision: 'ask', category: 'mutating', ruleIds: null },
+  };
+  listRules = vi.fn(() => ({ rules: [remembered] }));
+  revokeRule = vi.fn((id: string) => {
+    if (!remembered.id.startsWith(id)) throw new ApprovalError({ code: 'not_found', message: `no remembered rule ${id}` });
+    return { revoked: remembered };
+  });
   logger = { error: vi.fn(), warn: vi.fn() };
   // Only what the IPC handlers use; the rest of the facade is not reachable over IPC.
   const core = {
@@ -107,6 +125,8 @@ beforeEach(() => {
     testProvider: testProvider as unknown as CoreFacade['testProvider'],
     usageReport: usageReport as unknown as CoreFacade['usageReport'],
     auditPage: auditPage as unknown as CoreFacade['auditPage'],
+    listRules: listRules as unknown as CoreFacade['listRules'],
+    revokeRule: revokeRule as unknown as CoreFacade['revokeRule'],
     // Not in the facade: the composed Core's inventory, which the approval dialog reads tags from.
     inventory: { list: () => [{ name: 'web-1', address: '10.0.0.1', port: 22, user: null, identityFile: null, tags: ['web'], jump: null, privacy: 'default', transport: 'ssh' }] },
   } satisfies Partial<CoreFacade> & { inventory: unknown } as unknown as CoreFacade;
@@ -222,5 +242,21 @@ describe('Electron IPC handlers', () => {
     await expect(call('fleetmind:audit.page', { limit: 5000 })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
     await expect(call('fleetmind:audit.page', { beforeSeq: 0 })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(auditPage).toHaveBeenCalledTimes(2);
+  });
+
+  it('list remembered rules and revoke one as the desktop operator; unknown ids are typed errors', async () => {
+    await expect(call('fleetmind:approvals.rules', {})).resolves.toMatchObject({
+      ok: true,
+      value: { rules: [{ id: 'rule-0123456789', command: 'systemctl restart nginx', scope: 'host', target: 'web-1', policyVersion: 'v1', approvalId: 'approval-1' }] },
+    });
+    await expect(call('fleetmind:approvals.revokeRule', { id: 'rule-0123456789' })).resolves.toMatchObject({ ok: true, value: { revoked: { id: 'rule-0123456789' } } });
+    expect(revokeRule).toHaveBeenLastCalledWith('rule-0123456789', 'desktop');
+    await expect(call('fleetmind:approvals.revokeRule', { id: 'other' })).resolves.toEqual({ ok: false, error: { code: 'not_found', message: 'no remembered rule other' } });
+    // Validated in main: no id, an empty one, or extra fields never reach the core.
+    await expect(call('fleetmind:approvals.revokeRule', {})).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    await expect(call('fleetmind:approvals.revokeRule', { id: '' })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    await expect(call('fleetmind:approvals.rules', { all: true })).resolves.toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(revokeRule).toHaveBeenCalledTimes(2);
+    expect(logger.error).not.toHaveBeenCalled();
   });
 });

@@ -71,6 +71,14 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
     'fleetmind:chat.cancel': ({ conversationId }) => ({ cancelled: core.cancel(conversationId) }),
     'fleetmind:approvals.list': () => core.listApprovals(),
     'fleetmind:approvals.decide': ({ id, ...decision }) => core.decideApproval(id, decision, 'desktop'),
+    'fleetmind:approvals.rules': () => {
+      if (!core.listRules) throw new IpcFailure({ code: 'unavailable', message: 'this core keeps no remembered rules' });
+      return core.listRules();
+    },
+    'fleetmind:approvals.revokeRule': ({ id }) => {
+      if (!core.revokeRule) throw new IpcFailure({ code: 'unavailable', message: 'this core keeps no remembered rules' });
+      return core.revokeRule(id, 'desktop');
+    },
     'fleetmind:health': () => core.health(),
     'fleetmind:conversations.list': () => core.listConversations(),
     'fleetmind:conversations.get': ({ id }) => {

@@ -4,6 +4,7 @@ import type { Health } from '../../shared/protocol';
 import { ApprovalDialog, ApprovalsBadge, ApprovalsStoreProvider, createApprovalsStore, type ApprovalsStore } from '../features/approvals';
 import { AuditStoreProvider, AuditView, createAuditStore } from '../features/audit';
 import { ChatStoreProvider, ChatView, createChatStore } from '../features/chat';
+import { createRulesStore, RulesStoreProvider, RulesView } from '../features/rules';
 import { createSettingsStore, SettingsStoreProvider, SettingsView } from '../features/settings';
 import { BudgetBanner, createUsageStore, UsageStoreProvider, UsageView } from '../features/usage';
 import type { Transport } from '../transport';
@@ -44,7 +45,7 @@ function createStores(transport: Transport) {
     approvals?.getState().setEnabled(value);
     if (value) void usage.getState().load();
   };
-  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), setOperator };
+  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), rules: createRulesStore(transport), setOperator };
 }
 
 /** The shell: header with pages, host, engine and connection; the page below; the approval dialog over it. */
@@ -54,7 +55,7 @@ export function App({ transport }: { transport: Transport }) {
   const [connection, setConnection] = useState<Connection>('connecting');
   const [operator, setOperator] = useState(false);
   const requestedRoute = useRoute();
-  // Usage, audit and settings are operator pages; a guest session sees the chat whatever the URL says.
+  // Rules, usage, audit and settings are operator pages; a guest session sees the chat whatever the URL says.
   const route = operator ? requestedRoute : 'chat';
   const budgetState = useStore(stores.usage, (s) => s.report?.budget.state ?? 'ok');
 
@@ -124,6 +125,13 @@ export function App({ transport }: { transport: Transport }) {
                 <ChatView />
               </ChatStoreProvider>
             </div>
+            {route === 'rules' && (
+              <div className="app-page">
+                <RulesStoreProvider store={stores.rules}>
+                  <RulesView />
+                </RulesStoreProvider>
+              </div>
+            )}
             {route === 'usage' && (
               <div className="app-page">
                 <UsageView />

@@ -13,8 +13,10 @@ import {
   HealthSchema,
   HostListSchema,
   ProviderListSchema,
+  RememberedRuleListSchema,
   ProviderTestResultSchema,
   RemoveProviderResponseSchema,
+  RuleRevokedSchema,
   SessionSchema,
   UsageReportSchema,
   type AddProviderRequest,
@@ -36,6 +38,8 @@ import {
   type ProviderList,
   type ProviderTestResult,
   type RemoveProviderResponse,
+  type RememberedRuleList,
+  type RuleRevoked,
   type UsageQuery,
   type UsageReport,
 } from '../../shared/protocol';
@@ -169,6 +173,14 @@ export class HttpTransport implements Transport {
   async decideApproval(id: string, decision: ApprovalDecisionRequest): Promise<ApprovalDecisionResponse> {
     const response = await this.send(`/api/approvals/${encodeURIComponent(id)}`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(decision) });
     return this.parse(response, ApprovalDecisionResponseSchema);
+  }
+
+  async listRules(): Promise<RememberedRuleList> {
+    return this.parse(await this.send('/api/approvals/rules'), RememberedRuleListSchema);
+  }
+
+  async revokeRule(id: string): Promise<RuleRevoked> {
+    return this.parse(await this.send(`/api/approvals/rules/${encodeURIComponent(id)}`, { method: 'DELETE' }), RuleRevokedSchema);
   }
 
   async listHosts(): Promise<HostList> {

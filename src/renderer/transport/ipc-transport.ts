@@ -18,6 +18,8 @@ import {
   type ProviderList,
   type ProviderTestResult,
   type RemoveProviderResponse,
+  type RememberedRuleList,
+  type RuleRevoked,
   type UsageQuery,
   type UsageReport,
 } from '../../shared/protocol';
@@ -109,6 +111,14 @@ export class IpcTransport implements Transport {
 
   decideApproval(id: string, decision: ApprovalDecisionRequest): Promise<ApprovalDecisionResponse> {
     return this.call(() => this.bridge.invoke('fleetmind:approvals.decide', { id, ...decision }));
+  }
+
+  listRules(): Promise<RememberedRuleList> {
+    return this.call(() => this.bridge.invoke('fleetmind:approvals.rules', {}));
+  }
+
+  revokeRule(id: string): Promise<RuleRevoked> {
+    return this.call(() => this.bridge.invoke('fleetmind:approvals.revokeRule', { id }));
   }
 
   listHosts(): Promise<HostList> {

@@ -15,6 +15,8 @@ import type {
   ErrorCode,
   Health,
   HostList,
+  RememberedRuleList,
+  RuleRevoked,
   ProviderList,
   ProviderTestResult,
   RemoveProviderResponse,
@@ -56,6 +58,10 @@ export interface Transport {
   listApprovals(): Promise<ApprovalList>;
   decideApproval(id: string, decision: ApprovalDecisionRequest): Promise<ApprovalDecisionResponse>;
   listHosts(): Promise<HostList>;
+  /** Remembered approval rules ("approve and remember"), operator only. */
+  listRules(): Promise<RememberedRuleList>;
+  /** Revokes a remembered rule: its command asks for approval again (audited). */
+  revokeRule(id: string): Promise<RuleRevoked>;
 
   listProviders(): Promise<ProviderList>;
   addProvider(request: AddProviderRequest): Promise<AddProviderResponse>;

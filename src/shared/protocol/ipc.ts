@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ChatEventSchema, ChatRequestSchema, ChatResponseSchema } from './chat';
 import { ConversationDetailSchema, ConversationListSchema } from './conversations';
 import { HealthSchema } from './health';
-import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema } from './approvals';
+import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema, RememberedRuleListSchema, RuleRevokedSchema } from './approvals';
 import { AuditPageSchema, AuditQuerySchema } from './audit';
 import { HostListSchema } from './hosts';
 import {
@@ -33,6 +33,10 @@ export const invokeChannels = {
     request: z.object({ id: z.string().min(1) }).extend(ApprovalDecisionRequestSchema.shape).strict(),
     response: ApprovalDecisionResponseSchema,
   },
+  /** Remembered rules ("approve and remember"), as GET /api/approvals/rules lists them. */
+  'fleetmind:approvals.rules': { request: z.object({}).strict(), response: RememberedRuleListSchema },
+  /** Revokes one (by id or unique prefix), as DELETE /api/approvals/rules/:id: the command asks again. */
+  'fleetmind:approvals.revokeRule': { request: z.object({ id: z.string().min(1).max(200) }).strict(), response: RuleRevokedSchema },
   'fleetmind:health': { request: z.object({}).strict(), response: HealthSchema },
   'fleetmind:conversations.list': { request: z.object({}).strict(), response: ConversationListSchema },
   'fleetmind:conversations.get': {

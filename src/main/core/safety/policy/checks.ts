@@ -1,15 +1,10 @@
 import type { ParsedArgs, ParsedFlag } from './args';
+import type { Check, CheckInput } from './check-input';
 import { READ_FORM_CHECKS } from './read-forms';
 import { normalizePath } from './script';
 import type { ShellWord } from './words';
 
-export interface CheckInput {
-  program: string;
-  args: ParsedArgs;
-}
-
-/** Predicates for syntax that YAML patterns cannot express; rules refer to them by name (`check:`). */
-export type Check = (input: CheckInput) => boolean;
+export type { Check, CheckInput } from './check-input';
 
 /** Whether the option as written is `name` or an abbreviation of it (`--expr` for `--expression`). */
 function isOption(written: string, name: string): boolean {

@@ -1,5 +1,5 @@
 import type { ParsedFlag } from './args';
-import type { CheckInput } from './checks';
+import type { CheckInput } from './check-input';
 import { ANYWHERE_CWD, type SimpleCommand } from './script';
 import type { ShellWord } from './words';
 

@@ -127,6 +127,9 @@ export class ModelEngine {
             invalidCalls++;
             return { id: call.id, content: `Error: the arguments are not valid JSON (${parsed.error}). Call ${call.name} again with a JSON object.` };
           }
+          // No de-redaction: arguments that contain a `[REDACTED:type#n]` placeholder run with the
+          // placeholder as written. Secrets are never substituted back into commands or tool
+          // arguments, so a remote model cannot make us use (or exfiltrate) a secret it never saw.
           const outcome = await this.tools.call(call.name, parsed.value, {
             defaultHost: request.host ?? undefined,
             conversationId,

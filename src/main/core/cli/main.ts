@@ -1,40 +1,70 @@
-import { Command, CommanderError } from 'commander';
-import { registerServeCommand } from './serve-command';
-import { registerChatCommand } from './chat-command';
-import { registerExecCommand } from './exec-command';
-import { registerHostsCommand } from './hosts-command';
-import { registerUsageCommand } from './usage-command';
-import { registerProvidersCommand } from './providers-command';
-import { registerApprovalsCommand } from './approvals-command';
-import { registerPolicyCommand } from './policy-command';
-import { registerAuditCommand } from './audit-command';
-import { registerTokenCommand } from './token-command';
-import { registerUiLinkCommand } from './ui-link-command';
+import { Command, CommanderError, Help } from 'commander';
 import { EXIT, CliFailure } from './exit';
 import { escapeControls } from '../../../shared/text/escape-controls';
 import { FLEETMIND_VERSION } from '../version';
 
+/** Adds one top-level command (and its subcommands) to the program. */
+type Register = (program: Command) => void;
+
+interface CommandEntry {
+  name: string;
+  /** Its line in the top-level help, as commander prints it once the command is loaded. */
+  term: string;
+  description: string;
+  load: () => Promise<Register>;
+}
+
+/**
+ * The top-level commands, in help order. Each lives in its own file, loaded only when it
+ * runs (or shows its own help): `--help` and a simple command do not load the policy,
+ * SQLite, the HTTP server or the model clients. A test keeps terms and descriptions equal
+ * to what the loaded commands print.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'serve', term: 'serve [options]', description: 'Run the headless server: HTTP API on /api and the web UI (loopback only by default)', load: async () => (await import('./serve-command')).registerServeCommand },
+  { name: 'chat', term: 'chat [options] <message...>', description: 'Ask Fleetmind one question; the answer streams to stdout, tool activity to stderr', load: async () => (await import('./chat-command')).registerChatCommand },
+  { name: 'exec', term: 'exec [options] <command...>', description: 'Run one command on the selected hosts, through the safety policy', load: async () => (await import('./exec-command')).registerExecCommand },
+  { name: 'hosts', term: 'hosts', description: 'The fleet inventory: list, add, remove, import hosts; confirm host keys', load: async () => (await import('./hosts-command')).registerHostsCommand },
+  { name: 'usage', term: 'usage [options]', description: 'Model usage: calls, tokens and cost per day, model or conversation, and the budget state', load: async () => (await import('./usage-command')).registerUsageCommand },
+  { name: 'providers', term: 'providers', description: 'Model providers: OpenAI or any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp)', load: async () => (await import('./providers-command')).registerProvidersCommand },
+  { name: 'approvals', term: 'approvals', description: 'Commands waiting for the operator: list, show, approve, deny; remembered rules: rules, revoke', load: async () => (await import('./approvals-command')).registerApprovalsCommand },
+  { name: 'policy', term: 'policy', description: 'The command-safety policy: judge commands, validate policy files', load: async () => (await import('./policy-command')).registerPolicyCommand },
+  { name: 'audit', term: 'audit', description: 'The tamper-evident audit log: list, verify, head, export', load: async () => (await import('./audit-command')).registerAuditCommand },
+  { name: 'token', term: 'token', description: 'API credentials: the operator token and scoped tokens for Alertmanager, Prometheus and MCP clients', load: async () => (await import('./token-command')).registerTokenCommand },
+  { name: 'ui-link', term: 'ui-link [options]', description: 'Print a single-use sign-in link for the web UI (valid 10 minutes)', load: async () => (await import('./ui-link-command')).registerUiLinkCommand },
+  {
+    name: 'redact',
+    term: 'redact [options] [extra...]',
+    description: 'Replace secrets in text with typed placeholders ([REDACTED:type#n]). With --jsonl, reads {"text"} lines on stdin and writes {"text","findings"} lines',
+    load: async () => (await import('./redact-command')).registerRedactCommand,
+  },
+];
+
+/** The command argv names (`fleetmind [--opts] NAME ...`, or `fleetmind help NAME`), if any. */
+export function selectedCommand(args: readonly string[]): string | null {
+  const words = args.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' && words.length > 1 ? words[1] : words[0];
+  return name !== undefined && COMMANDS.some((c) => c.name === name) ? name : null;
+}
+
 /**
  * `fleetmind` entry point. Exit codes (DESIGN): 0 success, 2 bad usage, 1 failure.
- * Each command lives in its own file and registers itself here.
+ * Loads the command argv names (or, with `all`, every command); the others are stubs
+ * that only show in the top-level help.
  */
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = process.argv, options: { all?: boolean } = {}): Promise<Command> {
+  const stubTerms = new WeakMap<Command, string>();
   const program = new Command('fleetmind')
     .description('AI-assisted console for a fleet of Linux servers (headless core, HTTP API and CLI)')
     .version(FLEETMIND_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ subcommandTerm: (cmd) => stubTerms.get(cmd) ?? Help.prototype.subcommandTerm.call(new Help(), cmd) })
     .exitOverride();
-  registerServeCommand(program);
-  registerChatCommand(program);
-  registerExecCommand(program);
-  registerHostsCommand(program);
-  registerUsageCommand(program);
-  registerProvidersCommand(program);
-  registerApprovalsCommand(program);
-  registerPolicyCommand(program);
-  registerAuditCommand(program);
-  registerTokenCommand(program);
-  registerUiLinkCommand(program);
+  const wanted = options.all ? null : selectedCommand(argv.slice(2));
+  for (const entry of COMMANDS) {
+    if (options.all || entry.name === wanted) (await entry.load())(program);
+    else stubTerms.set(program.command(entry.name).description(entry.description), entry.term);
+  }
   // Nested commands (providers add, approvals deny…) must report bad usage the same way.
   const configure = (cmd: Command): void => {
     for (const sub of cmd.commands) {
@@ -47,8 +77,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[] = process.argv): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {

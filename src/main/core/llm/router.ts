@@ -3,6 +3,7 @@ import type { BudgetGuard } from './budget';
 import type { LlmConfig, LlmTask } from './config';
 import type { ModelCatalog } from './model-catalog';
 import { LlmCallError, type CompletionRequest, type CompletionResult, type LlmProvider } from './provider';
+import { RedactionSessions, redactMessages } from './redaction';
 
 export interface RoutedCompletion extends CompletionResult {
   provider: string;
@@ -39,6 +40,8 @@ const BACKOFF_MS = [250, 1000, 2000];
 export class ModelRouter {
   private readonly providers: Map<string, LlmProvider>;
   private readonly defaultModels = new Map<string, Promise<string | null>>();
+  /** Secret redaction for remote providers, one session per conversation (privacy). */
+  private readonly redaction = new RedactionSessions();
 
   constructor(
     providers: readonly LlmProvider[],
@@ -130,7 +133,10 @@ export class ModelRouter {
         continue;
       }
       try {
-        const result = await provider.complete({ ...request, model });
+        // Nothing leaves for a remote model unredacted: secrets become [REDACTED:type#n] placeholders,
+        // stable within the conversation. Local providers (`local: true`) get the text as it is.
+        const messages = provider.local ? request.messages : redactMessages(request.messages, this.redaction.for(options.conversationId));
+        const result = await provider.complete({ ...request, messages, model });
         const tokens = result.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
         const costUsd = provider.local ? 0 : this.catalog.costUsd(model, tokens);
         this.usage.record({ provider: provider.name, model, task: options.task, conversationId: options.conversationId, ...tokens, costUsd, latencyMs: result.latencyMs, ttftMs: result.ttftMs, local: provider.local, ok: true, error: null });

@@ -21,9 +21,6 @@ const everydayFile = join(repoRoot, 'test', 'fixtures', 'everyday', 'commands.js
 interface PeerCase { command: string; label: 'safe' | 'unsafe'; peer: string; source: string; note?: string }
 interface Everyday { command: string; expected: 'allow' | 'ask'; section: string }
 
-/** Denied today by hard floors (privilege escalation, boot-time persistence); DESIGN wants them to ask. */
-const KNOWN_DENIED = new Set(['usermod -aG docker deploy', 'echo "net.ipv4.ip_forward=1" > /etc/sysctl.d/99-fwd.conf']);
-
 const jsonl = <T>(file: string): T[] =>
   readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
 
@@ -77,12 +74,9 @@ describe('peer and everyday command sets', () => {
       `everyday: ${rows.length} commands; inspection ${reads.length}: allowed ${readsAllowed} (${pct(readsAllowed, reads.length)}); ` +
         `routine changes ${changes.length}: ask ${changes.filter((x) => x.decision === 'ask').length}, allowed ${changesAllowed.length}; denied ${denied.length}\n`,
     );
-    // Acceptance target: >= 95 % allowed and nothing denied. The inspection rate is met (97.0 %,
-    // asserted as the floor so it cannot regress); the two KNOWN_DENIED privilege/persistence
-    // floors below are open work, so the target is printed as not yet met.
-    if (readsAllowed / reads.length < 0.95 || denied.length > 0) process.stdout.write('everyday: acceptance target (>= 95% inspection allowed, none denied) NOT YET MET\n');
-    expect(readsAllowed / reads.length).toBeGreaterThanOrEqual(0.97);
-    expect(denied.map((x) => x.r.command).filter((c) => !KNOWN_DENIED.has(c))).toEqual([]);
+    // Acceptance targets (DESIGN: deny only for what no operator should approve from a console).
+    expect(readsAllowed / reads.length).toBeGreaterThanOrEqual(0.95);
+    expect(denied.map((x) => x.r.command)).toEqual([]);
     expect(changesAllowed.map((x) => x.r.command)).toEqual([]);
   });
 });

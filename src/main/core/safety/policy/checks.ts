@@ -1,5 +1,6 @@
 import type { ParsedArgs, ParsedFlag } from './args';
 import type { Check, CheckInput } from './check-input';
+import { CLIENT_FORM_CHECKS } from './client-forms';
 import { READ_FORM_CHECKS } from './read-forms';
 import { normalizePath } from './script';
 import type { ShellWord } from './words';
@@ -611,4 +612,5 @@ export const CHECKS: Record<string, Check> = {
   container_escapes: containerEscapes,
   tar_lists_only: tarListsOnly,
   ...READ_FORM_CHECKS,
+  ...CLIENT_FORM_CHECKS,
 };

@@ -200,7 +200,7 @@ export class Evaluator {
       }
       if (target.glob && target.globPattern) {
         const hit = paths.secretMatchedByGlob(target.globPattern, cwd, false);
-        if (hit) findings.push(finding(hit.rule, label, hit.rule.id, `reads ${target.text}, which can expand to ${hit.path}, which ${hit.rule.reason}`));
+        if (hit) findings.push(wholeDirectoryGlob(target.globPattern, hit) ? globByName(label, target.text, hit) : finding(hit.rule, label, hit.rule.id, `reads ${target.text}, which can expand to ${hit.path}, which ${hit.rule.reason}`));
       }
     }
     if (redirect.kind === 'write' || redirect.kind === 'readwrite') {
@@ -318,7 +318,7 @@ export class Evaluator {
       findings.push(make('allow', 'read_only', label, `${name} ${argWords[0]?.text} only prints help or version information`));
       return findings;
     }
-    const ruled = this.ruleVerdict({ program: name, args }, ctx);
+    const ruled = this.ruleVerdict({ program: name, args, redirects: command.redirects }, ctx);
     if (ruled) findings.push(finding(ruled.verdict, label, ruled.ruleId));
     else if (spec.default) findings.push(finding(spec.default, label));
     else if (this.policy.programs.has(name)) findings.push(make('ask', 'unknown', label, `no rule covers this use of ${name}`));
@@ -384,7 +384,8 @@ export class Evaluator {
         const hit = paths.secretMatchedByGlob(word.globPattern, cwd, word.raw === '{}');
         if (hit) {
           const what = word.raw === '{}' ? `the files found (${word.globPattern})` : word.text;
-          findings.push(finding(hit.rule, label, hit.rule.id, `${what} can include ${hit.path}, which ${hit.rule.reason}`));
+          if (word.raw !== '{}' && wholeDirectoryGlob(word.globPattern, hit)) findings.push(globByName(label, what, hit));
+          else findings.push(finding(hit.rule, label, hit.rule.id, `${what} can include ${hit.path}, which ${hit.rule.reason}`));
         }
       }
     }
@@ -786,3 +787,18 @@ const SSH_FORWARD_OPTIONS = new Set(['localforward', 'remoteforward', 'dynamicfo
 const SSH_FILE_OPTIONS = new Set(['userknownhostsfile', 'globalknownhostsfile', 'controlpath', 'controlmaster', 'controlpersist', 'hostkeyalias', 'revokedhostkeys']);
 
 const PATTERN_OPTIONS = ['-e', '--regexp', '-f', '--file', '--expression', '--from-file', '--source'];
+
+/**
+ * A shell glob for every file of one literal directory (`/var/log/nginx/*`) that reaches a
+ * secret only by a file name it could hold (a rule for `id_rsa` in any directory), in a directory that is
+ * not itself a credential directory: the host decides, so it needs approval rather than a refusal.
+ * (Judging the glob's matches on the host and running that list is the fleet layer's job.)
+ */
+function wholeDirectoryGlob(pattern: string, hit: { byName?: boolean }): boolean {
+  const slash = pattern.lastIndexOf('/');
+  return hit.byName === true && pattern.slice(slash + 1) === '*' && !/[*?[]/.test(pattern.slice(0, Math.max(slash, 0)));
+}
+
+function globByName(label: string, what: string, hit: { rule: { category: Finding['category']; reason: string }; path: string }): Finding {
+  return make('ask', hit.rule.category, label, `${what} may include a file named like ${hit.path} (which ${hit.rule.reason}); which files it matches is only known on the host`, false);
+}

@@ -144,7 +144,7 @@ export class PathRules {
    * directory. Shell globs skip dot files; `find` patterns (`includeDotFiles`) do not.
    * A bare `*` in an unknown working directory says nothing about secrets, so it passes.
    */
-  secretMatchedByGlob(glob: string, cwd: string | null, includeDotFiles: boolean): { rule: PathRule; path: string } | null {
+  secretMatchedByGlob(glob: string, cwd: string | null, includeDotFiles: boolean): { rule: PathRule; path: string; byName?: boolean } | null {
     const absolute = normalizeGlob(glob.startsWith('/') ? glob : `${cwd ?? UNKNOWN_CWD}/${glob}`);
     const wildcard = absolute.search(/[*?[]/);
     const directory = absolute.slice(0, absolute.lastIndexOf('/', wildcard < 0 ? absolute.length : wildcard)) || '/';
@@ -156,14 +156,19 @@ export class PathRules {
     } catch {
       return null;
     }
+    // A hit because of the directory (or an example path itself) wins over one by file name only.
+    let byName: { rule: PathRule; path: string; byName: boolean } | null = null;
     for (const r of this.secrets) {
       for (const example of r.examples) {
         if (re.test(example)) return { rule: r.rule, path: example };
         const probe = `${directory === '/' ? '' : directory}/${example.slice(example.lastIndexOf('/') + 1)}`;
-        if (re.test(probe) && matches(r, probe)) return { rule: r.rule, path: probe };
+        if (!re.test(probe) || !matches(r, probe)) continue;
+        // byName: the rule would match that file name in any directory (`**/id_rsa`), not because of this directory.
+        if (!matches(r, `/.fleetmind-neutral-dir/${probe.slice(probe.lastIndexOf('/') + 1)}`)) return { rule: r.rule, path: probe };
+        byName ??= { rule: r.rule, path: probe, byName: true };
       }
     }
-    return null;
+    return byName;
   }
 
   /** A secret rule with an example inside `dir`: reading the tree recursively would include it. */

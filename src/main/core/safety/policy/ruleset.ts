@@ -1,5 +1,5 @@
 import type { ParsedArgs, ParsedFlag } from './args';
-import { CHECKS, type Check } from './checks';
+import { CHECKS, type Check, type CheckInput } from './checks';
 import { compilePattern, PatternSet } from './glob';
 import type { RuleSpec, VerdictSpec } from './spec';
 import type { ShellWord } from './words';
@@ -14,6 +14,7 @@ export class PolicyLoadError extends Error {
 export interface RuleInput {
   program: string;
   args: ParsedArgs;
+  redirects?: CheckInput['redirects'];
 }
 
 /** A compiled rule: what it matches and the verdict it gives. */

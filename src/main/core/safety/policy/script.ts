@@ -34,6 +34,9 @@ interface VisitContext {
 }
 
 const INHERIT: StdinSource = { kind: 'inherit' };
+/** At most this many values for a `for` loop whose body is walked once per value, and as many walks in a whole script. */
+const MAX_ROUNDS = 16;
+const MAX_UNROLLED = 64;
 const NO_CONTEXT: VisitContext = { stdin: INHERIT, background: false };
 
 function oneLine(text: string): string {
@@ -70,6 +73,8 @@ export class ScriptWalker {
   private tracker?: ArithmeticTracker;
   /** What builtins evaluate among their arguments (bash-builtins). */
   private builtinWalker?: BuiltinWalker;
+  /** Loop body walks left for unrolling `for` loops over literals and globs (nested loops multiply). */
+  private roundsLeft = MAX_UNROLLED;
 
   constructor(scope: VariableScope, cwd: string | null = null) {
     this.state = { scope, cwd, functions: new Set(), items: [], sources: new Map() };
@@ -164,6 +169,42 @@ export class ScriptWalker {
     this.calls.depth = depth;
   }
 
+  /**
+   * The values a `for` variable takes, one body walk each, when every value is a literal or a
+   * static glob (judged as the glob: a whole `"$f"` is one of its matches); null when the body
+   * is walked once with the variable only known at run time (computed values, too many rounds,
+   * an integer variable whose values are arithmetic).
+   */
+  private unrollable(name: string, values: readonly ShellWord[]): ShellWord[] | null {
+    if (values.length === 0 || values.length > MAX_ROUNDS || this.tracker?.isInteger(name)) return null;
+    if (!values.every((v) => v.static && (!v.glob || v.globPattern))) return null;
+    if (this.roundsLeft < values.length) return null;
+    this.roundsLeft -= values.length;
+    return [...values];
+  }
+
+  /** Walks a loop body once per value of its variable, then leaves the variable as the loop header did (break may stop at any round). */
+  private unrolled(name: string, values: readonly ShellWord[], visit: () => void): void {
+    const after = { value: this.state.scope.get(name), kind: this.state.scope.kind(name), source: this.state.sources.get(name) };
+    let bound: string | ShellWord | null = null;
+    for (const v of values) {
+      if (v.glob) {
+        this.state.scope.setGlobMatch(name, v);
+        bound = v;
+      } else {
+        this.state.scope.set(name, v.text);
+        bound = v.text;
+      }
+      this.state.sources.delete(name);
+      visit();
+    }
+    // Unless the body assigned it, the variable holds one of the values afterwards: what the header said.
+    const unchanged = typeof bound === 'string' ? this.state.scope.get(name) === bound && this.state.scope.globMatch(name) === null : this.state.scope.globMatch(name) === bound;
+    if (!unchanged) return;
+    this.state.scope.set(name, after.value, after.kind === 'literal' || after.kind === 'unset' ? 'unknown' : after.kind);
+    if (after.source !== undefined) this.state.sources.set(name, after.source);
+  }
+
   /** Walks a loop: it repeats (names it evaluates are checked again) and runs on a condition. */
   private repeatedly(text: string, visit: () => void): void {
     this.arithmetic.repeated(text, () => this.calls.conditionally(visit));
@@ -255,7 +296,10 @@ export class ScriptWalker {
           this.noteAssigned(variable.text, header, kind === 'clean' ? only : null, kind);
         }
         const body = node.childForFieldName('body');
-        if (body) this.repeatedly(header, () => this.visit(body, ctx));
+        if (!body) return;
+        const rounds = variable && node.type === 'for_statement' ? this.unrollable(variable.text, values) : null;
+        if (rounds) this.repeatedly(header, () => this.unrolled(variable?.text ?? '', rounds, () => this.visit(body, ctx)));
+        else this.repeatedly(header, () => this.visit(body, ctx));
         return;
       }
       case 'while_statement':

@@ -82,7 +82,7 @@ describe('shell-startup: ssh -G still reads -F and writes -E', () => {
     expectVerdict('ssh -G -F /tmp/x host', 'ask');
     expectVerdict('ssh -G -E /tmp/x host', 'ask', 'mutating');
     // As `>> /etc/cron.d/x` would be.
-    expectVerdict('ssh -G -E /etc/cron.d/x host', 'deny', 'privilege_escalation');
+    expectVerdict('ssh -G -E /etc/cron.d/x host', 'ask', 'privilege_escalation');
     expectVerdict('ssh -G -o Include=/tmp/x host', 'ask');
   });
 

@@ -13,6 +13,8 @@ interface Segment {
   dynamic: boolean;
   /** Why the segment is dynamic, e.g. `$FILE` or `$(...)`. */
   source?: string;
+  /** The variable holds one match of this glob (`for f in /var/log/*.log`); see VariableScope.setGlobMatch. */
+  globMatch?: ShellWord;
 }
 
 /** One shell word after quote removal, with what the policy needs to know about it. */
@@ -71,6 +73,8 @@ export class VariableScope {
   private readonly values = new Map<string, string | null>();
   /** What is known of the values set to null (allocated on the first). */
   private kinds?: Map<string, ValueKind>;
+  /** Variables holding one match of a glob (a `for` over it), by name. */
+  private globs?: Map<string, ShellWord>;
   constructor(private readonly parent?: VariableScope) {}
 
   child(): VariableScope {
@@ -80,8 +84,25 @@ export class VariableScope {
   /** Sets a literal value, or null with what is known about the run-time value. */
   set(name: string, value: string | null, kind: ValueKind = 'unknown'): void {
     this.values.set(name, value);
+    this.globs?.delete(name);
     if (value === null) (this.kinds ??= new Map()).set(name, kind);
     else this.kinds?.delete(name);
+  }
+
+  /**
+   * The variable holds one file name matched by a glob word (`for f in /var/log/*.log`):
+   * its value is only known at run time, but a whole double-quoted `"$f"` is exactly one
+   * word the glob could make, so it is judged as that glob (decodeWord).
+   */
+  setGlobMatch(name: string, glob: ShellWord): void {
+    this.set(name, null, 'unknown');
+    (this.globs ??= new Map()).set(name, glob);
+  }
+
+  /** The glob word whose match the variable holds, when setGlobMatch() set it. */
+  globMatch(name: string): ShellWord | null {
+    if (this.values.has(name)) return this.globs?.get(name) ?? null;
+    return this.parent ? this.parent.globMatch(name) : null;
   }
 
   /** `literal` when get() knows the value, else what is known about it. */
@@ -206,7 +227,10 @@ function unquotedSegments(text: string): Segment[] {
 
 function variableSegment(name: string, source: string, ctx: WordContext, quoted: boolean): Segment {
   const value = ctx.scope.get(name);
-  if (value === null) return { text: DYNAMIC, quoted, dynamic: true, source, expansion: true };
+  if (value === null) {
+    const glob = ctx.scope.globMatch(name);
+    return { text: DYNAMIC, quoted, dynamic: true, source, expansion: true, ...(glob ? { globMatch: glob } : {}) };
+  }
   // Unquoted, the value is split on blanks and globbed like any unquoted text (but never brace-expanded).
   return { text: value, quoted, dynamic: false, expansion: true };
 }
@@ -390,6 +414,14 @@ function braceExpand(segments: Segment[]): string[] | null {
 export function decodeWord(node: SyntaxNode, ctx: WordContext): ShellWord {
   const collected: Segment[] = [];
   collectSegments(node, ctx, collected, false);
+  const only = collected.length === 1 ? collected[0] : undefined;
+  if (only?.globMatch && only.quoted) {
+    // `"$f"` alone, f one match of a glob: exactly one word that glob could make (never split, never
+    // globbed again), so it is judged as the glob itself: secrets it could match, a leading wildcard
+    // that could match a file named like an option. Mixed with other text or unquoted it stays run-time text.
+    const g = only.globMatch;
+    return { text: g.text, static: true, glob: true, globPattern: g.globPattern ?? g.text, alternatives: [g.text], dynamicParts: [], processSubstitution: false, expanded: true, raw: node.text };
+  }
   const segments = tildeExpand(collected, ctx);
   const text = segments.map((s) => s.text).join('');
   const dynamicParts = segments.filter((s) => s.dynamic).map((s) => s.source ?? '$?');

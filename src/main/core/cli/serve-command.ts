@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { Core } from '../compose';
 import { cliName, findPackageRoot } from '../config';
 import { createHttpServer, Credentials, LINK_TTL_MS, removeServerRecord, serverConfig, writeServerRecord } from '../server';
+import { listenCliSocket } from './cli-socket';
 import { CliFailure, UsageError } from './exit';
 
 export interface ServeFlags {
@@ -48,10 +49,12 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
     if (code === 'EADDRNOTAVAIL') throw new CliFailure(`${settings.host} is not an address of this machine`);
     throw new CliFailure(`could not start the server: ${(err as Error).message}`);
   }
+  let cliSocket: Awaited<ReturnType<typeof listenCliSocket>> = null;
   // A policy that cannot load (a broken rule in the user's policy.yaml) is fatal: nothing could be judged.
   core.ready().catch(async (err: unknown) => {
     process.stderr.write(`fleetmind: the safety policy could not be loaded, so nothing can run: ${(err as Error).message}\n`);
     removeServerRecord(dataDir);
+    await cliSocket?.close();
     await app.close();
     await core.close();
     process.exit(1);
@@ -60,6 +63,13 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
   const port = address && typeof address === 'object' ? address.port : settings.port;
   const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${port}`;
+  // The thin client's way in: `fleetmind exec` shares this server's policy and SSH pool.
+  try {
+    cliSocket = await listenCliSocket(core, dataDir);
+    if (!cliSocket) process.stderr.write('fleetmind: another server answers on this data dir\'s CLI socket; CLI commands will go to it\n');
+  } catch (err) {
+    process.stderr.write(`fleetmind: the CLI socket is off (CLI commands run locally): ${(err as Error).message}\n`);
+  }
   writeServerRecord(dataDir, url);
   return {
     url,
@@ -67,6 +77,7 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
     uiUrl: `${url}/auth/${credentials.createLink()}`,
     stop: async () => {
       removeServerRecord(dataDir);
+      await cliSocket?.close();
       await app.close();
       await core.close();
     },

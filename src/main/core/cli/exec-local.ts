@@ -1,0 +1,133 @@
+import type { ExecResultLine } from '../../../shared/protocol';
+import { escapeControls, hasControls } from '../../../shared/text/escape-controls';
+import { ApprovalError } from '../agent';
+import { Core } from '../compose';
+import { cliName } from '../config';
+import { fanOut, SelectorError } from '../fleet';
+import { confirm, untilInterrupted, waitForDecision } from './approval-wait';
+import { UsageError } from './exit';
+
+/**
+ * The core side of `fleetmind exec`, loaded only when it runs here (no server) or in the
+ * server for a thin client: one implementation, so both paths judge, resolve path words
+ * on the host and queue approvals identically.
+ */
+export interface ExecRequest {
+  hosts: string;
+  command: string;
+  argv?: string[];
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/** Selects the hosts (a bad selector is a UsageError) and fans the command out; results stream to onResult. */
+export async function execOnCore(core: Core, req: ExecRequest, on: { start: (hostCount: number) => void; result: (line: ExecResultLine) => void }): Promise<ExecResultLine[]> {
+  let hosts;
+  try {
+    hosts = core.inventory.select(req.hosts);
+  } catch (err) {
+    if (err instanceof SelectorError) throw new UsageError(err.message);
+    throw err;
+  }
+  on.start(hosts.length);
+  return fanOut(core.fleet, core.gate, hosts, {
+    command: req.command,
+    argv: req.argv,
+    requester: 'cli:exec',
+    concurrency: req.concurrency,
+    exec: { timeoutMs: req.timeoutMs },
+    requestApproval: (ask) => core.requestApproval({ ...ask, conversationId: null, purpose: null, requester: 'cli:exec' }),
+    onResult: on.result,
+  });
+}
+
+export function openCore(): Core {
+  return new Core();
+}
+
+/** The held approval_required lines, with the message saying how it ended. */
+function endedLines(held: ExecResultLine[], code: 'approval_required' | 'policy_denied', message: string): ExecResultLine[] {
+  return held.map((l) => ({ ...l, error: { code, approvalId: l.error?.approvalId, message } }));
+}
+
+/**
+ * What happens to the approval an `ask` verdict queued: decided at a terminal prompt,
+ * waited for (decided by another process, the API or the UI), or left pending.
+ * Returns the lines that replace the held ones and whether Ctrl-C stopped it.
+ */
+export async function settleApproval(core: Core, id: string, held: ExecResultLine[], mode: { interactive: boolean; wait: boolean }): Promise<{ lines: ExecResultLine[]; interrupted: boolean }> {
+  const cli = cliName();
+  const howToDecide = `decide it with \`${cli} approvals approve ${id}\` or \`${cli} approvals deny ${id}\``;
+  const stillPending = (why: string) => {
+    process.stderr.write(`${why}: approval ${id} is still pending; ${howToDecide}, and read the result with \`${cli} approvals show ${id}\`\n`);
+    return { lines: endedLines(held, 'approval_required', `approval ${id} is still pending (nothing ran yet); ${howToDecide}`), interrupted: true };
+  };
+  const approval = core.store.approvals.get(id);
+  if (!approval) return { lines: held, interrupted: false };
+  let waitElsewhere = mode.wait;
+  if (mode.interactive) {
+    const hidden = hasControls(approval.command);
+    process.stderr.write(
+      [
+        '',
+        `Approval needed (${escapeControls(approval.category)}), request ${id}:`,
+        `  command:  ${escapeControls(approval.command)}`,
+        hidden ? '  WARNING:  the command contains control or invisible characters, shown above as \\x.. / \\u.... escapes; they are part of what runs' : null,
+        `  hosts:    ${approval.hosts.map((h) => escapeControls(h)).join(', ')}`,
+        `  why:      ${approval.reasons.map((r) => escapeControls(r)).join('; ')}`,
+        `  expires:  ${approval.expiresAt}`,
+        '',
+      ]
+        .filter((l) => l !== null)
+        .join('\n'),
+    );
+    const answer = await confirm(`Approve and run it now? [y/N] (${mode.wait ? 'N leaves it pending and waits for a decision elsewhere' : 'N denies it'}) `);
+    if (answer === 'interrupted') return stillPending('stopped');
+    if (answer === 'yes') {
+      try {
+        const outcome = await core.approvals.decide(id, { decision: 'approve', actor: 'cli' });
+        process.stderr.write(`approved ${id}\n`);
+        return { lines: outcome.results, interrupted: false };
+      } catch (err) {
+        if (!(err instanceof ApprovalError)) throw err;
+        process.stderr.write(`could not approve ${id}: ${escapeControls(err.error.message)}\n`);
+        return { lines: endedLines(held, err.error.code === 'policy_denied' ? 'policy_denied' : 'approval_required', err.error.message), interrupted: false };
+      }
+    }
+    if (!waitElsewhere) {
+      try {
+        await core.approvals.decide(id, { decision: 'deny', reason: 'declined at the exec prompt', actor: 'cli' });
+      } catch (err) {
+        if (!(err instanceof ApprovalError)) throw err;
+      }
+      process.stderr.write(`denied ${id}; nothing ran\n`);
+      return { lines: endedLines(held, 'policy_denied', `the operator declined approval ${id} at the prompt; nothing ran`), interrupted: false };
+    }
+    waitElsewhere = true;
+  }
+  if (!waitElsewhere) {
+    process.stderr.write(`approval ${id} is pending for ${held.map((l) => escapeControls(l.host)).join(', ')}: ${howToDecide}; \`${cli} approvals show ${id}\` prints the result once it ran (or run exec with --wait)\n`);
+    return { lines: held, interrupted: false };
+  }
+  process.stderr.write(`waiting for a decision on approval ${id} (until ${approval.expiresAt}): ${howToDecide} from another terminal, the API or the UI; Ctrl-C stops waiting and leaves it pending\n`);
+  const outcome = await untilInterrupted((signal) => waitForDecision(core.store.approvals, id, signal));
+  switch (outcome.kind) {
+    case 'interrupted':
+      return stillPending('interrupted');
+    case 'ran':
+      process.stderr.write(`approved ${id}${outcome.approval.decisionReason ? ` (${escapeControls(outcome.approval.decisionReason)})` : ''}; it ran:\n`);
+      return { lines: outcome.results, interrupted: false };
+    case 'denied': {
+      const why = outcome.approval.decisionReason ? `, saying: ${outcome.approval.decisionReason}` : '';
+      process.stderr.write(`denied ${id}${escapeControls(why)}; nothing ran\n`);
+      return { lines: endedLines(held, 'policy_denied', `the operator denied approval ${id}${why}; nothing ran`), interrupted: false };
+    }
+    case 'expired':
+      process.stderr.write(`approval ${id} expired undecided; nothing ran\n`);
+      return { lines: endedLines(held, 'approval_required', `approval ${id} expired undecided; nothing ran (run exec again to ask again)`), interrupted: false };
+    case 'no_results':
+      process.stderr.write(`approval ${id} was approved, but no result was recorded; \`${cli} approvals show ${id}\` shows it once there is one\n`);
+      return { lines: endedLines(held, 'approval_required', `approval ${id} was approved but recorded no result yet`), interrupted: false };
+  }
+}
+

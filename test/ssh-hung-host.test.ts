@@ -20,6 +20,8 @@ function silentServer(): Promise<{ server: Server; port: number; sockets: Socket
   const server = createServer((s) => {
     sockets.push(s);
     s.on('error', () => undefined);
+    // Read (and drop) what the client sends, so its FIN is seen: a paused socket never ends.
+    s.resume();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, sockets })));
 }

@@ -66,6 +66,7 @@ describe('exec of an ask command queues an approval (CLI and API)', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(line.error?.message).toContain(`approvals approve ${id}`);
     expect(line.error?.message).not.toMatch(/cannot grant/);
+    expect(r.stderr).toContain(`approval ${id} is pending for localhost:`);
     const listed = (await pending()).find((a) => a.id === id);
     expect(listed).toMatchObject({ command: `touch ${m}`, hosts: ['localhost'], requester: 'cli:exec', status: 'pending' });
     expect(existsSync(m)).toBe(false);

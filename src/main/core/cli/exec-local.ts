@@ -106,7 +106,7 @@ export async function settleApproval(core: Core, id: string, held: ExecResultLin
     waitElsewhere = true;
   }
   if (!waitElsewhere) {
-    process.stderr.write(`approval ${id} is pending for ${held.map((l) => escapeControls(l.host)).join(', ')}: ${howToDecide}; \`${cli} approvals show ${id}\` prints the result once it ran (or run exec with --wait)\n`);
+    process.stderr.write(`approval ${id} is pending for ${approval.hosts.map((h) => escapeControls(h)).join(', ')}: ${howToDecide}; \`${cli} approvals show ${id}\` prints the result once it ran (or run exec with --wait)\n`);
     return { lines: held, interrupted: false };
   }
   process.stderr.write(`waiting for a decision on approval ${id} (until ${approval.expiresAt}): ${howToDecide} from another terminal, the API or the UI; Ctrl-C stops waiting and leaves it pending\n`);

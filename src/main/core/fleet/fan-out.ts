@@ -82,18 +82,10 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
         asking.push({ host, verdict: check.verdict });
         return null;
       }
-      return {
-        host: host.name,
-        ok: false,
-        exitCode: null,
-        stdout: '',
-        stderr: '',
-        durationMs: 0,
-        error: {
-          code: denied ? 'policy_denied' : 'approval_required',
-          message: denied ? denialMessage(check.verdict) : `needs the operator's approval (${check.verdict.category}): ${check.verdict.reasons.join('; ')}; this face cannot queue approvals`,
-        },
-      };
+      return notRun(host.name, {
+        code: denied ? 'policy_denied' : 'approval_required',
+        message: denied ? denialMessage(check.verdict) : `needs the operator's approval (${check.verdict.category}): ${check.verdict.reasons.join('; ')}; this face cannot queue approvals`,
+      });
     }
     try {
       const out = await fleet.executor(host).run(check.command, request.exec);
@@ -107,7 +99,7 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
         error: out.error,
       };
     } catch (err) {
-      return { host: host.name, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error: { code: 'unreachable', message: (err as Error).message } };
+      return notRun(host.name, { code: 'unreachable', message: (err as Error).message });
     }
   };
   // Connecting needs no approval: overlap it with the policy load (the cold CLI's main cost).
@@ -135,20 +127,20 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
       failure = (err as Error).message;
     }
     for (const { host } of asking) {
-      const line: ExecResultLine = {
-        host: host.name,
-        ok: false,
-        exitCode: null,
-        stdout: '',
-        stderr: '',
-        durationMs: 0,
-        error: queued
+      const line = notRun(
+        host.name,
+        queued
           ? { code: 'approval_required', approvalId: queued.id, message: approvalMessage(queued.id, queued.expiresAt, verdict) }
           : { code: 'approval_required', message: `needs the operator's approval (${verdict.category}): ${reasons.join('; ')}; it could not be queued: ${failure}` },
-      };
+      );
       results.push(line);
       request.onResult?.(line);
     }
   }
   return results;
+}
+
+/** A host's line for a command that never started there (refused, queued, or the host failed). */
+function notRun(host: string, error: NonNullable<ExecResultLine['error']>): ExecResultLine {
+  return { host, ok: false, exitCode: null, stdout: '', stderr: '', durationMs: 0, error };
 }

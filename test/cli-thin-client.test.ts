@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,24 @@ describe('thin client: exec through the running server', () => {
       expect(pending.stdout).toMatch(/fleetmind-thin-should-not-exist/);
       // Bad usage is still bad usage.
       expect(await fleetmind(server.dataDir, 'exec', '--hosts', 'web-9', '--', 'uptime')).toMatchObject({ code: 2, stderr: expect.stringMatching(/no host matches "web-9"/) });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('runs locally under the current policy once policy.yaml changed after the server loaded its own', async () => {
+    const server = await startBuiltServer();
+    try {
+      const before = await fleetmind(server.dataDir, 'exec', '--verbose', '--json', '--hosts', 'localhost', '--', 'uname', '-n');
+      expect(before.stderr).toMatch(/exec via the server/);
+      // The operator tightens the policy: uname now asks. The server still holds the old policy.
+      writeFileSync(
+        join(server.dataDir, 'policy.yaml'),
+        ['rules:', '  - id: user-uname-asks', '    program: uname', '    decision: ask', '    category: mutating', '    reason: test tightening', '    match: [uname -n]', ''].join('\n'),
+      );
+      const after = await fleetmind(server.dataDir, 'exec', '--verbose', '--json', '--hosts', 'localhost', '--', 'uname', '-n');
+      expect(after.stderr).toMatch(/exec locally: the policy file changed/);
+      expect(ExecResultLineSchema.parse(JSON.parse(after.stdout.trim())).error?.code).toBe('approval_required');
     } finally {
       await server.stop();
     }

@@ -53,6 +53,9 @@ export async function startBuiltServer(opts: { env?: Record<string, string>; dat
     });
   });
   const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+  // "listening" comes before the safety policy has loaded (health 503, every command
+  // refused); on a loaded machine that window is long enough for a test to fall into.
+  await untilHealthy(listening.url, token, () => stderr);
   return {
     ...listening,
     token,
@@ -70,4 +73,19 @@ export async function startBuiltServer(opts: { env?: Record<string, string>; dat
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls /api/health (bounded) until the server answers 200: the policy is loaded. */
+async function untilHealthy(url: string, token: string, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status === 200) return;
+    } catch {
+      // not accepting yet
+    }
+    if (Date.now() > deadline) throw new Error(`server never became healthy within 60 s:\n${stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

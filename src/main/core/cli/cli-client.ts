@@ -3,7 +3,7 @@ import { createConnection, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { ExecResultLine } from '../../../shared/protocol';
 import { FLEETMIND_VERSION } from '../version';
-import { cliSocketPath, type ExecWireRequest } from './cli-protocol';
+import { cliSocketPath, policyFileStamp, type ExecWireRequest } from './cli-protocol';
 import { CliFailure, UsageError } from './exit';
 
 /** How long a connected server may take to say hello before the CLI runs the command itself. */
@@ -102,6 +102,10 @@ export async function probeServer(dataDir: string): Promise<ServerProbe> {
       `a Fleetmind server of version ${version} is running for ${dataDir}, and this CLI is version ${FLEETMIND_VERSION}; ` +
         'stop that server (or restart it with this version) to run commands through it',
     );
+  }
+  if (String(hello.value.policyStamp) !== policyFileStamp(dataDir)) {
+    socket.destroy();
+    return { kind: 'local', why: `the policy file changed since the server at ${path} loaded it; running here under the current policy (restart the server to share it again)` };
   }
   return { kind: 'server', path, socket, lines };
 }

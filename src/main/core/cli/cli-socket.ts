@@ -37,8 +37,8 @@ function ensurePrivateDir(dir: string): void {
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
-async function handle(core: Core, socket: Socket): Promise<void> {
-  send(socket, { type: 'hello', version: FLEETMIND_VERSION });
+async function handle(core: Core, socket: Socket, policyStamp: string): Promise<void> {
+  send(socket, { type: 'hello', version: FLEETMIND_VERSION, policyStamp });
   // A client that connects and never asks is dropped; a running exec may take as long as it takes.
   socket.setTimeout(10_000, () => socket.destroy());
   let buffer = '';
@@ -98,7 +98,7 @@ async function handle(core: Core, socket: Socket): Promise<void> {
  * policy and SSH pool. A stale socket (nobody answers) is removed; one a live server
  * answers on is left alone (returns null: that server keeps serving the CLI).
  */
-export async function listenCliSocket(core: Core, dataDir: string): Promise<{ path: string; close: () => Promise<void> } | null> {
+export async function listenCliSocket(core: Core, dataDir: string, policyStamp: string): Promise<{ path: string; close: () => Promise<void> } | null> {
   const path = cliSocketPath(dataDir);
   ensurePrivateDir(dirname(path));
   if (existsSync(path)) {
@@ -107,7 +107,7 @@ export async function listenCliSocket(core: Core, dataDir: string): Promise<{ pa
   }
   const server: Server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
-    handle(core, socket).catch(() => socket.destroy());
+    handle(core, socket, policyStamp).catch(() => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

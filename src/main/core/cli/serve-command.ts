@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Core } from '../compose';
-import { cliName, findPackageRoot } from '../config';
+import { cliName, findPackageRoot, resolvePaths } from '../config';
 import { createHttpServer, Credentials, LINK_TTL_MS, removeServerRecord, serverConfig, writeServerRecord } from '../server';
+import { policyFileStamp } from './cli-protocol';
 import { listenCliSocket } from './cli-socket';
 import { CliFailure, UsageError } from './exit';
 
@@ -20,6 +21,8 @@ function parsePort(value: string | undefined): number | undefined {
 
 /** Starts the headless server; resolves once listening, with a stop function. */
 export async function startServer(flags: ServeFlags): Promise<{ url: string; uiUrl: string; stop: () => Promise<void> }> {
+  // Stamped before the core reads its policy: a change made while it loads counts as a change.
+  const policyStamp = policyFileStamp(resolvePaths().dataDir);
   const core = new Core({ flags: { server: { host: flags.host, port: parsePort(flags.port) } } });
   const settings = core.config.get(serverConfig);
   const dataDir = core.config.paths.dataDir;
@@ -65,7 +68,7 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
   const url = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${port}`;
   // The thin client's way in: `fleetmind exec` shares this server's policy and SSH pool.
   try {
-    cliSocket = await listenCliSocket(core, dataDir);
+    cliSocket = await listenCliSocket(core, dataDir, policyStamp);
     if (!cliSocket) process.stderr.write('fleetmind: another server answers on this data dir\'s CLI socket; CLI commands will go to it\n');
   } catch (err) {
     process.stderr.write(`fleetmind: the CLI socket is off (CLI commands run locally): ${(err as Error).message}\n`);

@@ -412,18 +412,19 @@ export class ArithmeticTracker {
    * next round sees what the body assigned (`for x in 1 2; do echo $((n)); read n; done`).
    */
   repeated(text: string, visit: () => void): void {
-    const names = new Set<string>();
-    this.deferred.push(names);
-    try {
-      visit();
-    } finally {
-      this.deferred.pop();
-    }
-    this.recheck(names, text);
+    this.recheck(this.namesEvaluatedBy(visit), text);
   }
 
   /** Walks a function body, keeping the names it evaluates for its calls. */
   functionBody(name: string, visit: () => void): void {
+    const names = this.namesEvaluatedBy(visit);
+    const known = this.evaluatedBy?.get(name);
+    if (known) for (const n of names) known.add(n);
+    else (this.evaluatedBy ??= new Map()).set(name, names);
+  }
+
+  /** Visits, collecting the variable names evaluated meanwhile (for a later check). */
+  private namesEvaluatedBy(visit: () => void): Set<string> {
     const names = new Set<string>();
     this.deferred.push(names);
     try {
@@ -431,9 +432,7 @@ export class ArithmeticTracker {
     } finally {
       this.deferred.pop();
     }
-    const known = this.evaluatedBy?.get(name);
-    if (known) for (const n of names) known.add(n);
-    else (this.evaluatedBy ??= new Map()).set(name, names);
+    return names;
   }
 
   /** `declare -i NAME`: values assigned to NAME are evaluated as arithmetic from now on. */

@@ -33,29 +33,11 @@ export async function startBuiltServer(opts: { env?: Record<string, string>; dat
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
-  const listening = await new Promise<{ url: string; uiUrl: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s:\n${stderr}`)), 20_000);
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { event?: string; url: string; uiUrl: string };
-        if (msg.event === 'listening') {
-          clearTimeout(timer);
-          resolve(msg);
-        }
-      } catch {
-        // not our JSON line
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${stderr}`));
-    });
-  });
+  const listening = await untilListening(child, () => stderr);
   const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
   // "listening" comes before the safety policy has loaded (health 503, every command
   // refused); on a loaded machine that window is long enough for a test to fall into.
-  await untilHealthy(listening.url, token, () => stderr);
+  await untilHealthy(listening.url, () => stderr, token);
   return {
     ...listening,
     token,
@@ -75,17 +57,46 @@ export async function startBuiltServer(opts: { env?: Record<string, string>; dat
   };
 }
 
-/** Polls /api/health (bounded) until the server answers 200: the policy is loaded. */
-async function untilHealthy(url: string, token: string, stderr: () => string): Promise<void> {
+/**
+ * Waits (bounded) for the server's `{"event":"listening"}` line on its stdout; `onLine`
+ * sees every line. Rejects with the server's log when it exits or never listens.
+ */
+export function untilListening(child: ChildProcess, log: () => string, onLine?: (line: string) => void): Promise<{ url: string; uiUrl: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start within 20 s:\n${log()}`)), 20_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      onLine?.(line);
+      try {
+        const msg = JSON.parse(line) as { event?: string; url: string; uiUrl: string };
+        if (msg.event === 'listening') {
+          clearTimeout(timer);
+          resolve(msg);
+        }
+      } catch {
+        // not our JSON line
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${log()}`));
+    });
+  });
+}
+
+/**
+ * Polls /api/health (bounded) until the server answers 200: the policy is loaded. With
+ * the token the full answer, without it the bare one another user gets; both say ready.
+ */
+export async function untilHealthy(url: string, log: () => string, token?: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      const res = await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${url}/api/health`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
       if (res.status === 200) return;
     } catch {
       // not accepting yet
     }
-    if (Date.now() > deadline) throw new Error(`server never became healthy within 60 s:\n${stderr()}`);
+    if (Date.now() > deadline) throw new Error(`server never became healthy within 60 s:\n${log()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

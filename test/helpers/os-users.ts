@@ -3,8 +3,8 @@ import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { ensureBuilt, repoRoot } from './build';
+import { untilHealthy, untilListening } from './built-server';
 
 /**
  * Real servers and clients under different OS users, for the API security tests. They
@@ -138,33 +138,11 @@ export async function startServerAs(user: OsUser, opts: { args?: string[]; env?:
   };
   let listening: { url: string; uiUrl: string };
   try {
-    listening = await new Promise<{ url: string; uiUrl: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start within 20 s:\n${readLog()}`)), 20_000);
-      const lines = createInterface({ input: child.stdout! });
-      lines.on('line', (line) => {
-        stdout += `${line}\n`;
-        try {
-          const msg = JSON.parse(line) as { event?: string; url: string; uiUrl: string };
-          if (msg.event === 'listening') {
-            clearTimeout(timer);
-            resolve(msg);
-          }
-        } catch {
-          // not our JSON line
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited with ${code} before listening:\n${readLog()}`));
-      });
+    listening = await untilListening(child, readLog, (line) => {
+      stdout += `${line}\n`;
     });
     // Ready once the safety policy has loaded: the bare health answer (all root gets here) says so.
-    for (let waited = 0; ; waited += 100) {
-      const res = await fetch(`${listening.url}/api/health`).catch(() => null);
-      if (res?.status === 200) break;
-      if (waited > 20_000) throw new Error(`server never became healthy:\n${readLog()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await untilHealthy(listening.url, readLog);
   } catch (err) {
     // A server that never became ready must not outlive the test (its user could not be removed).
     await stop();

@@ -20,6 +20,8 @@ export interface FanOutRequest {
    * queue the agent uses). Without it, those hosts report approval_required with no id.
    */
   requestApproval?: (input: ApprovalAsk) => { id: string; expiresAt: string };
+  /** Path facts the caller already gathered per host name (run_command judged with them first): not gathered again. */
+  resolvedPaths?: ReadonlyMap<string, Readonly<Record<string, string>> | undefined>;
 }
 
 /** What a fan-out asks the operator to approve: the exact text, the hosts that asked, why. */
@@ -73,7 +75,9 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
   const asking: { host: Host; verdict: PolicyVerdict }[] = [];
   const runOne = async (host: Host): Promise<ExecResultLine | null> => {
     // The path words are judged by what they resolve to on that host, not only as written.
-    const resolvedPaths = (await fleet.resolvePathWords(host, request.command, request.argv, request.exec?.signal)) ?? undefined;
+    const resolvedPaths = request.resolvedPaths?.has(host.name)
+      ? request.resolvedPaths.get(host.name)
+      : ((await fleet.resolvePathWords(host, request.command, request.argv, request.exec?.signal)) ?? undefined);
     const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester, tags: host.tags, resolvedPaths });
     if (!check.ok) {
       const denied = check.verdict.decision === 'deny';

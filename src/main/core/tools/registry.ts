@@ -226,14 +226,20 @@ export class ToolRunner {
     const judged = await Promise.all(
       hosts.map(async (host) => {
         const resolvedPaths = (await this.fleet.resolvePathWords(host, args.command, undefined, options.signal)) ?? undefined;
-        return { host, verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester, tags: host.tags, resolvedPaths }) };
+        return { host, resolvedPaths, verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester, tags: host.tags, resolvedPaths }) };
       }),
     );
     const allowed = judged.filter((j) => j.verdict.decision === 'allow').map((j) => j.host);
     const asking = judged.filter((j) => j.verdict.decision === 'ask');
     const denied = judged.filter((j) => j.verdict.decision === 'deny');
     const lines: ExecResultLine[] = allowed.length
-      ? await fanOut(this.fleet, this.gate, allowed, { command: args.command, requester: options.requester, exec: { signal: options.signal } })
+      ? await fanOut(this.fleet, this.gate, allowed, {
+          command: args.command,
+          requester: options.requester,
+          exec: { signal: options.signal },
+          // The facts these hosts were just judged with: one round trip per host, not two.
+          resolvedPaths: new Map(judged.map((j) => [j.host.name, j.resolvedPaths])),
+        })
       : [];
     const texts: string[] = [];
     const data: Record<string, unknown> = {};

@@ -68,6 +68,11 @@ describe.skipIf(!isRoot)('command path words are judged by what they resolve to 
     expect(out.stdout).toMatch(/resolves to .*id_rsa/);
     const shell = await fleetmind('exec', '--hosts', 'localhost,paths-1', '--json', '--', `head -n 1 ${logDir}/app.log | tr a-z A-Z`);
     expect(shell.stdout).not.toContain(SECRET);
+    // A relative name after cd: judged as the path the policy knows it to be, and resolved there.
+    const afterCd = await fleetmind('exec', '--hosts', 'localhost,paths-1', '--json', '--', `cd ${logDir} && cat app.log`);
+    expect(afterCd.stdout).not.toContain(SECRET);
+    const afterCdLines = afterCd.stdout.trim().split('\n').map((l) => ExecResultLineSchema.parse(JSON.parse(l)));
+    expect(afterCdLines.map((l) => [l.host, l.error?.code]).sort()).toEqual([['localhost', 'policy_denied'], ['paths-1', 'policy_denied']]);
     const plain = await fleetmind('exec', '--hosts', 'localhost,paths-1', '--json', '--', 'cat', join(logDir, 'plain.log'));
     const plainLines = plain.stdout.trim().split('\n').map((l) => ExecResultLineSchema.parse(JSON.parse(l)));
     expect(plainLines.every((l) => l.ok && l.stdout === 'an ordinary line\n')).toBe(true);

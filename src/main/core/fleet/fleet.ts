@@ -175,7 +175,8 @@ export class Fleet {
    * unreachable): the command is then judged by its words as written.
    */
   async resolvePathWords(host: Host, command: string, argv?: readonly string[], signal?: AbortSignal): Promise<Record<string, string> | null> {
-    const words = pathWords(command, argv);
+    // The words as written, and the paths the policy judged them as (`cd /x && cat f` is /x/f).
+    const words = [...new Set([...pathWords(command, argv), ...this.gate.judgedPaths({ command, argv })])].slice(0, 128);
     if (words.length === 0) return {};
     if (host.transport === 'local') return resolveLocally(words);
     const resolverArgv = ['realpath', '-m', '-z', '--', ...words];

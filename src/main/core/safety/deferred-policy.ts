@@ -38,6 +38,10 @@ export class DeferredPolicy implements CommandPolicy {
     return this.pending;
   }
 
+  judgedPaths(request: { command: string; argv?: readonly string[] }): string[] {
+    return this.loaded?.judgedPaths?.(request) ?? [];
+  }
+
   evaluate(request: CommandRequest): PolicyVerdict {
     if (this.loaded) return this.loaded.evaluate(request);
     const reason = this.failure ? `the safety policy failed to load: ${this.failure.message}` : 'the safety policy is still loading; try again in a moment';

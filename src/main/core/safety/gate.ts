@@ -40,6 +40,18 @@ export class SafetyGate {
     return this.policy.version;
   }
 
+  /**
+   * The concrete paths the policy looks at when judging this command (relative names
+   * resolved against a `cd` it saw): what the fleet resolves on the host as facts.
+   */
+  judgedPaths(request: { command: string; argv?: readonly string[] }): string[] {
+    try {
+      return this.policy.judgedPaths?.(request) ?? [];
+    } catch {
+      return [];
+    }
+  }
+
   /** Waits until the policy can judge; rejects if it failed to load. */
   async ready(): Promise<void> {
     await this.policy.ready?.();

@@ -61,6 +61,8 @@ export interface CommandRequest {
 export interface CommandPolicy {
   readonly version: string;
   evaluate(request: CommandRequest): PolicyVerdict;
+  /** The concrete paths judging this command considers, for the fleet to resolve on the host (optional). */
+  judgedPaths?(request: { command: string; argv?: readonly string[] }): string[];
   /** Resolves once the policy can judge (policies that load asynchronously). */
   ready?(): Promise<unknown>;
 }

@@ -75,6 +75,42 @@ function matches(rule: CompiledPathRule, path: string): boolean {
  */
 export function pathCandidates(word: ShellWord, cwd: string | null, relative = true): string[] {
   const out = new Set<string>();
+  if (collecting) {
+    const collector = collecting;
+    try {
+      return pathCandidatesInto(word, cwd, relative, out);
+    } finally {
+      for (const path of out) if (isConcretePath(path)) collector.add(path);
+    }
+  }
+  return pathCandidatesInto(word, cwd, relative, out);
+}
+
+let collecting: Set<string> | null = null;
+
+/**
+ * The concrete paths the policy considered while `judge` ran (relative names made
+ * absolute with the working directory `cd` gave them): the paths whose link targets the
+ * fleet resolves on the host. Evaluation is synchronous, so one collector at a time.
+ */
+export function collectJudgedPaths(judge: () => void): string[] {
+  const outer = collecting;
+  const paths = new Set<string>();
+  collecting = paths;
+  try {
+    judge();
+  } finally {
+    collecting = outer;
+  }
+  return [...paths];
+}
+
+/** A path the host can resolve: absolute, and not one of the policy's stand-ins for the unknown. */
+function isConcretePath(path: string): boolean {
+  return path.startsWith('/') && ![UNKNOWN_CWD, ANYWHERE_CWD, DYNAMIC_PREFIX].some((p) => path === p || path.startsWith(`${p}/`)) && !path.includes(DYNAMIC);
+}
+
+function pathCandidatesInto(word: ShellWord, cwd: string | null, relative: boolean, out: Set<string>): string[] {
   for (const alternative of word.alternatives) {
     let text = alternative;
     if (!word.static) {

@@ -1,3 +1,4 @@
+import { collectJudgedPaths } from './paths';
 import { createHash } from 'node:crypto';
 import type { CommandPolicy, CommandRequest, Decision, PolicyVerdict, SafetyCategory, VerdictPart } from '../types';
 import type { BashParser } from './bash-parser';
@@ -177,6 +178,15 @@ export class ShellPolicy implements CommandPolicy {
   }
 
   /** The programs judged in a command line (basenames as written; wrappers and every nested level count), for tests that compare them with what runs. */
+  /** The concrete paths judging this command considers (see collectJudgedPaths). */
+  judgedPaths(request: { command: string; argv?: readonly string[] }): string[] {
+    const ctx: EvaluationContext = { layers: this.layersFor('', []) };
+    return collectJudgedPaths(() => {
+      if (request.argv) this.evaluator.evaluateArgv(request.argv, ctx);
+      else this.evaluator.evaluateScript(request.command, ctx);
+    });
+  }
+
   judgedPrograms(command: string): string[] {
     const ctx: EvaluationContext = { layers: this.layersFor('', []), programs: [] };
     this.evaluator.evaluateScript(command, ctx);

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findSecrets, redact, Redactor } from './index';
+import { findSecrets, redact, Redactor, RULES, type Rule } from './index';
 
 // Made-up secrets in the documented shapes (none of them is real).
 const AWS_ID = 'AKIAQ3EGRTXW5VNPLMZ4';
@@ -125,6 +126,13 @@ describe('redactor', () => {
 
   it('keeps the key names and structure around the secret', () => {
     expect(redact('mongodb://app:Zq-9sX!2@db:27017/admin').text).toBe('mongodb://app:[REDACTED:url-password#1]@db:27017/admin');
+    // Unencoded `#` and `@` inside the password: the whole password goes, up to the host.
+    expect(redact('DATABASE_URL=postgres://app:Remote-Pw-77zq#Lk@db.internal:5432/app').text).toBe('DATABASE_URL=postgres://app:[REDACTED:url-password#1]@db.internal:5432/app');
+    expect(redact('psql postgres://app:p@ss#w0rd@db:5432/x').text).toBe('psql postgres://app:[REDACTED:url-password#1]@db:5432/x');
+    expect(redact('redis://:s3cr#t@cache:6379/0').text).toBe('redis://:[REDACTED:url-password#1]@cache:6379/0');
+    // Near misses: a port before a fragment or a path with an `@` is not a password.
+    expect(redact('see https://example.com:8443/page#top and http://user@host/x#y').text).toBe('see https://example.com:8443/page#top and http://user@host/x#y');
+    expect(redact('https://registry.example.com:5000/v2/app@sha256:abc').text).toBe('https://registry.example.com:5000/v2/app@sha256:abc');
     expect(redact('Authorization: Basic b3BzOnMzY3JldC1wYXNz').text).toBe('Authorization: Basic [REDACTED:authorization#1]');
     expect(redact('root:$6$salt1234$abcdefghijklmnopqrstuv:19700:0:99999:7:::').text).toBe('root:[REDACTED:password-hash#1]:19700:0:99999:7:::');
   });
@@ -134,5 +142,46 @@ describe('redactor', () => {
     const spans = findSecrets(text);
     expect(spans.map((s) => s.type)).toEqual(['github-token', 'url-password']);
     expect(spans[0]!.end).toBeLessThanOrEqual(spans[1]!.start);
+  });
+
+  it('finds with the one-pass anchor scan exactly what each rule finds over the whole text', () => {
+    // Copies of the rules have no anchored form: findSecrets runs them the plain way, each over
+    // the whole text behind its keywords. Both ways must give the same spans, in the same order.
+    const plain: Rule[] = RULES.map((rule) => ({ name: rule.name, keywords: rule.keywords, scan: (text, out) => rule.scan(text, out) }));
+    const mixed: Rule[] = RULES.map((rule, i) => (i % 3 === 0 ? plain[i]! : rule));
+    const corpus = process.env.FLEETMIND_SECRETS_CORPUS ?? '/work/shared/corpora/secrets';
+    const lines: string[] = [];
+    for (const file of ['secrets.jsonl', 'clean.jsonl']) {
+      try {
+        for (const l of readFileSync(`${corpus}/${file}`, 'utf8').split('\n')) if (l.trim()) lines.push((JSON.parse(l) as { line: string }).line);
+      } catch {
+        // the shared corpus is optional here
+      }
+    }
+    const base = [...SECRET_CASES.map(([line]) => line), ...CLEAN_CASES, ...lines];
+    const edges = [
+      'Authorization:\n  Basic b3BzOnMzY3JldC1wYXNz',
+      'password\n= hunter2-longer',
+      '<password>\nQw3rty!98\n</password>',
+      'mysql -u root\n-pR00tPw!',
+      `${'a'.repeat(70)}_password=Sh0rt-but-real`,
+      `x${'-'.repeat(3)}password=abc12345`,
+      '$DB_PASSWORD=S3cr3t-P4ss',
+      `${'s'.repeat(40)}://u:p4ss-W0rd@h/`,
+      'a+b.c-d://user:pa55-w0rd@host/',
+      'é token=Zq8Hk2Lr0vWm9ZtYb3Nc ● AKIAQ3EGRTXW5VNPLMZ4 …',
+      'key key key password password: secret: token=',
+      'requirepass\nfoo-bar-baz',
+      ';requirepass F00bar-baz',
+      '12345678:AAbcdefghijklmnopqrstuvwxyz012345678 then 1234567890:AA0123456789abcdefghijklmnopqrstuvwx',
+      'PRIVATE KEY alone, -----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----',
+    ];
+    const texts = [...base, ...edges];
+    for (const t of [...base, ...edges]) texts.push(t.toUpperCase(), t.toLowerCase(), `x${t}y`, `${t}\n${t}`, t.replace(/ /g, '\n'), JSON.stringify(t));
+    for (const text of texts) {
+      const fast = findSecrets(text);
+      expect(findSecrets(text, plain), text).toEqual(fast);
+      expect(findSecrets(text, mixed), text).toEqual(fast);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { ScanPlan } from './anchors';
 import { RULES, type Candidate, type Rule } from './rules';
 
 export interface Finding {
@@ -74,15 +75,23 @@ export function redact(text: string): RedactionResult {
   return new Redactor().redact(text);
 }
 
+const plans = new WeakMap<readonly Rule[], ScanPlan>();
+
+function planFor(rules: readonly Rule[]): ScanPlan {
+  let plan = plans.get(rules);
+  if (!plan || !plan.fits(rules)) {
+    plan = new ScanPlan(rules);
+    plans.set(rules, plan);
+  }
+  return plan;
+}
+
 /** Non-overlapping secret spans in text order: higher priority first, then the longer span. */
 export function findSecrets(text: string, rules: readonly Rule[] = RULES): Candidate[] {
-  const lower = text.toLowerCase();
   const candidates: Candidate[] = [];
-  for (const rule of rules) {
-    if (!rule.keywords.some((k) => lower.includes(k))) continue;
-    rule.scan(text, candidates);
-  }
+  planFor(rules).scan(text, candidates);
   if (candidates.length === 0) return [];
+  // Spans taken so far: disjoint, so in order of start they are in order of end too.
   const taken: Candidate[] = [];
   // Existing placeholders are protected: nothing may overlap them.
   if (text.includes('[REDACTED:')) {
@@ -91,8 +100,16 @@ export function findSecrets(text: string, rules: readonly Rule[] = RULES): Candi
   candidates.sort((a, b) => b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
   for (const c of candidates) {
     if (c.end <= c.start) continue;
-    if (taken.some((t) => c.start < t.end && t.start < c.end)) continue;
-    taken.push(c);
+    // The first taken span that ends after c starts: c overlaps one iff it overlaps this one.
+    let lo = 0;
+    let hi = taken.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (taken[mid]!.end > c.start) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < taken.length && taken[lo]!.start < c.end) continue;
+    taken.splice(lo, 0, c);
   }
-  return taken.filter((t) => t.priority !== Infinity).sort((a, b) => a.start - b.start);
+  return taken.filter((t) => t.priority !== Infinity);
 }

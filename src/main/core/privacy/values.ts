@@ -1,8 +1,36 @@
 /** Helpers that judge a candidate value: is it a real secret or a placeholder, a path, a word? */
 
+const asciiCounts = new Uint32Array(128);
+const asciiOrder = new Uint8Array(128);
+
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(value: string): number {
   if (value.length === 0) return 0;
+  // ASCII (nearly every value): counts in a reused table, summed in order of first occurrence
+  // as the general case below does, so both give the same bits.
+  let distinct = 0;
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128) {
+      ascii = false;
+      break;
+    }
+    const n = asciiCounts[c]!;
+    if (n === 0) asciiOrder[distinct++] = c;
+    asciiCounts[c] = n + 1;
+  }
+  if (ascii) {
+    let bits = 0;
+    for (let k = 0; k < distinct; k++) {
+      const c = asciiOrder[k]!;
+      const p = asciiCounts[c]! / value.length;
+      asciiCounts[c] = 0;
+      bits -= p * Math.log2(p);
+    }
+    return bits;
+  }
+  asciiCounts.fill(0);
   const counts = new Map<string, number>();
   for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
   let bits = 0;

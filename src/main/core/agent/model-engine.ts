@@ -70,6 +70,13 @@ export class ModelEngine {
       content: buildSystemPrompt({ hosts: this.inventory.list(), conversationHost: request.host, kind, pinned, summary, now: new Date() }),
     });
     const historyMessages = historyToModelMessages(history.map((h) => h.message));
+    // The store keeps this turn's text redacted (privacy at rest); the model gets it as it was
+    // written: a local model may see secrets, and for a remote one the router redacts it with
+    // the conversation's session, which gives the placeholders the store used.
+    const current = history.at(-1)?.message;
+    if (current && (current.role === 'user' || current.role === 'tool') && historyMessages.length > 0) {
+      historyMessages[historyMessages.length - 1] = historyToModelMessages([{ ...current, content: request.message }])[0] as ChatMessage;
+    }
     let messages: ChatMessage[] = [system(memory.summary), ...historyMessages];
     // ChatService stored the question before calling us: it is the last history message.
     let currentTurnStart = messages.length - 1;

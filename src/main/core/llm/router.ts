@@ -40,8 +40,6 @@ const BACKOFF_MS = [250, 1000, 2000];
 export class ModelRouter {
   private readonly providers: Map<string, LlmProvider>;
   private readonly defaultModels = new Map<string, Promise<string | null>>();
-  /** Secret redaction for remote providers, one session per conversation (privacy). */
-  private readonly redaction = new RedactionSessions();
 
   constructor(
     providers: readonly LlmProvider[],
@@ -49,6 +47,12 @@ export class ModelRouter {
     private readonly catalog: ModelCatalog,
     private readonly usage: UsageRepository,
     private readonly budget: BudgetGuard,
+    /**
+     * Secret redaction for remote providers, one session per conversation (privacy). The
+     * composition root shares it with the store's redaction at rest, so a secret has the same
+     * placeholder in the stored history and in the request that carries this turn's text.
+     */
+    private readonly redaction: RedactionSessions = new RedactionSessions(),
   ) {
     this.providers = new Map(providers.map((p) => [p.name, p]));
   }

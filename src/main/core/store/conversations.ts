@@ -6,6 +6,7 @@ import type {
   StoredMessage,
   ToolCallRecord,
 } from '../../../shared/protocol';
+import { keepText, mapStrings, type AtRestRedactor } from './at-rest';
 import type { SqliteDatabase } from './database';
 
 interface ConversationRow {
@@ -46,14 +47,23 @@ export interface NewMessage {
 
 const TITLE_CHARS = 80;
 
-/** Conversations, their messages and the tool calls behind each answer. */
+/**
+ * Conversations, their messages and the tool calls behind each answer. Everything written
+ * is redacted first (privacy at rest): the title (the first question), every message (the
+ * operator's own included), tool-call arguments, summaries and errors, the summary and the
+ * pinned facts. Reads return the stored, redacted text.
+ */
 export class ConversationRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly redact: AtRestRedactor = keepText,
+  ) {}
 
   create(opts: { title: string; host?: string | null; id?: string }): ConversationSummary {
     const now = new Date().toISOString();
     const id = opts.id ?? randomUUID();
-    const title = opts.title.trim().replace(/\s+/g, ' ').slice(0, TITLE_CHARS) || 'New conversation';
+    // Redacted before it is cut to length, so a secret is never stored in part.
+    const title = this.redact(opts.title, id).trim().replace(/\s+/g, ' ').slice(0, TITLE_CHARS) || 'New conversation';
     this.db
       .prepare('INSERT INTO conversations (id, title, host, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
       .run(id, title, opts.host ?? null, now, now);
@@ -96,7 +106,8 @@ export class ConversationRepository {
   appendMessage(conversationId: string, message: NewMessage): StoredMessage {
     const id = randomUUID();
     const now = new Date().toISOString();
-    const toolCalls = message.toolCalls ?? [];
+    const content = this.redact(message.content, conversationId);
+    const toolCalls = (message.toolCalls ?? []).map((call) => this.redactCall(call, conversationId));
     this.db.transaction(() => {
       const { next } = this.db
         .prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM messages WHERE conversation_id = ?')
@@ -105,7 +116,7 @@ export class ConversationRepository {
         .prepare(
           'INSERT INTO messages (id, conversation_id, seq, role, content, engine, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(id, conversationId, next, message.role, message.content, message.engine ?? null, now);
+        .run(id, conversationId, next, message.role, content, message.engine ?? null, now);
       const insertCall = this.db.prepare(
         `INSERT INTO tool_calls (id, message_id, tool, args_json, host, ok, summary, error_json, duration_ms, started_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -130,11 +141,17 @@ export class ConversationRepository {
       id,
       conversationId,
       role: message.role,
-      content: message.content,
+      content,
       engine: message.engine ?? null,
       createdAt: now,
       toolCalls,
     };
+  }
+
+  /** A tool call as stored: its arguments, summary and error redacted (ids, host, timings as they are). */
+  private redactCall(call: ToolCallRecord, conversationId: string): ToolCallRecord {
+    const text = (t: string) => this.redact(t, conversationId);
+    return { ...call, args: mapStrings(call.args, text), summary: text(call.summary), error: call.error ? mapStrings(call.error, text) : null };
   }
 
   messages(conversationId: string): StoredMessage[] {
@@ -194,11 +211,11 @@ export class ConversationRepository {
   }
 
   setSummary(id: string, summary: string, uptoSeq: number): void {
-    this.db.prepare('UPDATE conversations SET summary = ?, summary_upto_seq = ? WHERE id = ?').run(summary, uptoSeq, id);
+    this.db.prepare('UPDATE conversations SET summary = ?, summary_upto_seq = ? WHERE id = ?').run(this.redact(summary, id), uptoSeq, id);
   }
 
   setPinned(id: string, pinned: string[]): void {
-    this.db.prepare('UPDATE conversations SET pinned_json = ? WHERE id = ?').run(JSON.stringify(pinned), id);
+    this.db.prepare('UPDATE conversations SET pinned_json = ? WHERE id = ?').run(JSON.stringify(pinned.map((fact) => this.redact(fact, id))), id);
   }
 
   detail(id: string): ConversationDetail | null {

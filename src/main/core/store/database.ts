@@ -24,6 +24,12 @@ export function openDatabase(file: string, migrations: Migration[] = defaultMigr
     db.pragma('journal_mode = WAL');
     if (file !== ':memory:') privateSideFiles(file);
     db.pragma('synchronous = NORMAL');
+    // Privacy at rest, for text written before redaction existed or by anything that slips
+    // through: deleted and overwritten content is zeroed, not left in free pages and cells,
+    // and the WAL is cut back to nothing when a checkpoint lets it restart, instead of keeping
+    // old frames (page images with the old text) past the point it is rewritten to.
+    db.pragma('secure_delete = ON');
+    db.pragma('journal_size_limit = 0');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db, migrations);

@@ -8,10 +8,12 @@ import { ApprovalRepository } from './approvals';
 import { RememberedRuleRepository } from './remembered-rules';
 import { CredentialRepository } from './credentials';
 import { secureDataDir } from './data-dir';
+import { keepText, type AtRestRedactor } from './at-rest';
 
 export { secureDataDir } from './data-dir';
 export { openDatabase, migrate, StoreError, type SqliteDatabase } from './database';
 export { migrations, type Migration } from './migrations';
+export { mapStrings, type AtRestRedactor } from './at-rest';
 export { ConversationRepository, type NewMessage } from './conversations';
 export { HostRepository } from './hosts';
 export { HostKeyRepository, type HostKeyRecord } from './host-keys';
@@ -23,6 +25,15 @@ export { ApprovalRepository, type ApprovalRecord, type ApprovalStatus, type NewA
 
 export const STORE_FILE = 'fleetmind.db';
 
+export interface StoreOptions {
+  /**
+   * Redacts free text before it is written (privacy at rest). The composition root passes
+   * the privacy module's; without one text is stored as given, which only tests and
+   * commands that write no such text (audit, policy) rely on.
+   */
+  redact?: AtRestRedactor;
+}
+
 /** The SQLite store and its repositories; one per process, closed on shutdown. */
 export class Store {
   readonly conversations: ConversationRepository;
@@ -33,23 +44,27 @@ export class Store {
   readonly rememberedRules: RememberedRuleRepository;
   readonly credentials: CredentialRepository;
 
-  constructor(readonly db: SqliteDatabase) {
-    this.conversations = new ConversationRepository(db);
+  constructor(
+    readonly db: SqliteDatabase,
+    options: StoreOptions = {},
+  ) {
+    const redact = options.redact ?? keepText;
+    this.conversations = new ConversationRepository(db, redact);
     this.hosts = new HostRepository(db);
     this.settings = new SettingsRepository(db);
-    this.usage = new UsageRepository(db);
-    this.approvals = new ApprovalRepository(db);
+    this.usage = new UsageRepository(db, redact);
+    this.approvals = new ApprovalRepository(db, redact);
     this.rememberedRules = new RememberedRuleRepository(db);
     this.credentials = new CredentialRepository(db);
   }
 
-  static open(dataDir: string): Store {
+  static open(dataDir: string, options: StoreOptions = {}): Store {
     secureDataDir(dataDir);
-    return new Store(openDatabase(join(dataDir, STORE_FILE)));
+    return new Store(openDatabase(join(dataDir, STORE_FILE)), options);
   }
 
-  static inMemory(): Store {
-    return new Store(openDatabase(':memory:'));
+  static inMemory(options: StoreOptions = {}): Store {
+    return new Store(openDatabase(':memory:'), options);
   }
 
   close(): void {

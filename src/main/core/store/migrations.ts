@@ -228,4 +228,47 @@ export const migrations: Migration[] = [
       ALTER TABLE approvals ADD COLUMN executed_at TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'approvals store the redacted command with the sha256 of the exact one',
+    // Rows from before keep NULL: their command column holds the exact text, as it was written.
+    sql: `
+      ALTER TABLE approvals ADD COLUMN command_sha256 TEXT;
+    `,
+  },
+  {
+    version: 11,
+    name: 'metric time series: series, chunks of encoded points per time window, journal of the open window',
+    // One row per (series, tier, aligned window) holding packed points (metrics/codec.ts),
+    // never a row per point; the journal holds the still-open raw windows until sealed.
+    sql: `
+      CREATE TABLE metric_series (
+        id INTEGER PRIMARY KEY,
+        host TEXT NOT NULL,
+        name TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        source TEXT NOT NULL,
+        first_at INTEGER,
+        last_at INTEGER,
+        rollup1_until INTEGER NOT NULL DEFAULT 0,
+        rollup2_until INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (host, name, labels)
+      );
+      CREATE TABLE metric_chunks (
+        series_id INTEGER NOT NULL REFERENCES metric_series(id) ON DELETE CASCADE,
+        tier INTEGER NOT NULL,
+        start_at INTEGER NOT NULL,
+        end_at INTEGER NOT NULL,
+        points INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (series_id, tier, start_at)
+      );
+      CREATE TABLE metric_journal (
+        id INTEGER PRIMARY KEY,
+        max_at INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+    `,
+  },
 ];

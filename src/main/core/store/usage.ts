@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { keepText, type AtRestRedactor } from './at-rest';
 import type { SqliteDatabase } from './database';
 
 export interface LlmCallRecord {
@@ -34,7 +35,11 @@ const TOTALS = `COUNT(*) AS calls, COALESCE(SUM(prompt_tokens),0) AS promptToken
 
 /** One row per model call: tokens, cost, latency; the source of usage reports and budgets. */
 export class UsageRepository {
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(
+    private readonly db: SqliteDatabase,
+    /** Error texts can quote what was sent or received: redacted before they are stored. */
+    private readonly redact: AtRestRedactor = keepText,
+  ) {}
 
   record(call: LlmCallRecord, at: Date = new Date()): void {
     this.db
@@ -59,7 +64,7 @@ export class UsageRepository {
         call.ttftMs,
         call.local ? 1 : 0,
         call.ok ? 1 : 0,
-        call.error,
+        call.error === null ? null : this.redact(call.error, call.conversationId),
       );
   }
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { SqliteDatabase } from '../../store';
+import { Redactor } from '../../privacy';
+import { mapStrings, type SqliteDatabase } from '../../store';
 import { canonicalJson } from './canonical-json';
 
 /** What happened: a request, a tool call, a policy decision, an approval, an execution, a settings or policy change. */
@@ -199,18 +200,30 @@ export class AuditLog {
     return pruned ?? { seq: 0, hash: GENESIS };
   }
 
+  /**
+   * Appends a row, redacted (privacy at rest): secrets in the subject and the data become
+   * typed placeholders before the row is hashed, so the chain vouches for what is stored.
+   * A subject that changed keeps `subjectSha256` in the data, the sha256 of the exact text,
+   * so an approval or an execution still names exactly which command it was about.
+   */
   append(input: AuditEntryInput): AuditEntry {
     this.requireKey();
+    const redactor = new Redactor();
+    const text = (t: string) => redactor.redactText(t);
+    const subject = input.subject ?? null;
+    const redactedSubject = subject === null ? null : text(subject);
+    const data = mapStrings(input.data ?? {}, text);
+    if (redactedSubject !== subject) data.subjectSha256 = createHash('sha256').update(subject as string).digest('hex');
     const entry = this.db.transaction((): AuditEntry => {
       const previous = this.last();
       const base = {
         seq: previous.seq + 1,
         at: this.now().toISOString(),
         kind: input.kind,
-        actor: input.actor,
-        host: input.host ?? null,
-        subject: input.subject ?? null,
-        data: input.data ?? {},
+        actor: text(input.actor),
+        host: input.host == null ? null : text(input.host),
+        subject: redactedSubject,
+        data,
         prevHash: previous.hash,
       };
       const hash = hashAuditRow(base);

@@ -42,12 +42,13 @@ export async function run() {
   const cases = {
     floor: () => timed(...floorCmd, env),
     help: () => timed(bin, ['--help'], env),
-    execCold: () => (assertNoServer(dataDir), timed(bin, ['exec', '--hosts', 'localhost', '--', 'uptime'], env)),
+    // --verbose says which path exec took: a cold run must have run here, not through a server.
+    execCold: () => (assertNoServer(dataDir), timed(bin, ['exec', '--verbose', '--hosts', 'localhost', '--', 'uptime'], env, (r) => /exec locally/.test(r.stderr))),
     policyCheck: () => (assertNoServer(dataDir), timed(bin, ['policy', 'check', 'ls -la /var/log'], env)),
   };
   const samples = { floor: [], help: [], execCold: [], policyCheck: [], floorWarm: [], execServer: [] };
   try {
-    // One unmeasured round: the first run builds the data dir and the policy's verification cache.
+    // One unmeasured round: the first run makes the data dir and the policy snapshot (cache/, MAC key).
     for (const c of Object.values(cases)) c();
     for (let i = 0; i < RUNS; i++) {
       ensureBuild(); // other work in the checkout must not put a rebuild inside a measurement

@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import ssh2, { type ParsedKey } from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import type { SecretStore } from '../../secrets';
-
-const { utils } = ssh2;
+import { ssh2 } from './ssh2-module';
 
 /**
  * Asked for the passphrase of an encrypted private key. Return null to skip the key.
@@ -81,7 +80,7 @@ export class IdentityCache {
     } catch (err) {
       return { ok: false, reason: `${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}` };
     }
-    const plain = utils.parseKey(data);
+    const plain = ssh2().utils.parseKey(data);
     if (!(plain instanceof Error)) return usable(path, plain);
     if (!/encrypted|passphrase/i.test(plain.message)) return { ok: false, reason: `${path}: not a private key Fleetmind can use (${plain.message})` };
     if (!this.passphrase) {
@@ -93,7 +92,7 @@ export class IdentityCache {
     for (let attempt = 1; attempt <= MAX_PASSPHRASE_ATTEMPTS; attempt++) {
       const passphrase = await this.passphrase({ keyPath: path, hostName, attempt });
       if (passphrase === null) return { ok: false, reason: `${path} is encrypted and no passphrase was given` };
-      const parsed = utils.parseKey(data, passphrase);
+      const parsed = ssh2().utils.parseKey(data, passphrase);
       if (!(parsed instanceof Error)) return usable(path, parsed);
     }
     return { ok: false, reason: `${path}: wrong passphrase (${MAX_PASSPHRASE_ATTEMPTS} attempts)` };

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import type { Duplex } from 'node:stream';
-import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as SshClient, type ConnectConfig } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, Client as SshClient, ConnectConfig } from 'ssh2';
 import type { Host } from '../../../../shared/protocol';
 import { HostConnectionError, type HostErrorCode } from '../errors';
 import { defaultIdentityFiles, IdentityCache, planAuth, type PassphraseProvider } from './auth';
@@ -8,8 +8,7 @@ import { defaultKnownHostsFiles, HostKeyVerifier, type HostKeyTrustStore, type H
 import { knownHostsName, publicHostKey, type PublicHostKey } from './known-hosts';
 import { Semaphore } from './semaphore';
 import { publicCliName } from '../../config';
-
-const { Client } = ssh2;
+import { ssh2 } from './ssh2-module';
 
 export interface SshPoolOptions {
   /** OpenSSH known_hosts files checked besides Fleetmind's own store. Default: ~/.ssh/known_hosts(2), /etc/ssh/ssh_known_hosts(2). */
@@ -273,7 +272,7 @@ export class SshPool {
   async scanHostKey(host: Host, signal?: AbortSignal): Promise<{ key: PublicHostKey; verdict: HostKeyVerdict }> {
     if (this.closed) throw new HostConnectionError(host.name, 'cancelled', 'the connection pool is closed');
     const sock = host.jump ? await this.tunnel(host, [host.name]) : undefined;
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let seen: PublicHostKey | null = null;
     let tcpConnected = false;
     this.handshaking.add(client);
@@ -554,7 +553,7 @@ export class SshPool {
     });
     const tried: string[] = [];
     const skipped: string[] = [];
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let verdict: HostKeyVerdict | null = null;
     let step = 0;
     let tcpConnected = sock !== undefined;

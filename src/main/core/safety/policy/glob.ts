@@ -108,23 +108,40 @@ function globToRegexSource(glob: string, shellDotRule: boolean): string {
  */
 export class PatternSet {
   private readonly exact = new Set<string>();
-  private readonly patterns: { source: string; re: RegExp }[] = [];
+  private readonly sources: string[] = [];
+  private compiled: { source: string; re: RegExp }[] | null = null;
 
-  constructor(patterns: readonly string[], pathAware = false) {
+  /**
+   * `lazy`: translate the patterns on first use instead of now. For a policy read back from
+   * its snapshot, whose patterns all compiled when it was proven: a cold start then pays only
+   * for the few rules one command reaches (bench: cli).
+   */
+  constructor(
+    patterns: readonly string[],
+    private readonly pathAware = false,
+    lazy = false,
+  ) {
     for (const p of patterns) {
-      if (/[*?[{\\]/.test(p) || p.startsWith(REGEX_PREFIX)) this.patterns.push({ source: p, re: compilePattern(p, pathAware) });
+      if (/[*?[{\\]/.test(p) || p.startsWith(REGEX_PREFIX)) this.sources.push(p);
       else this.exact.add(p);
     }
+    if (!lazy) this.compile();
+  }
+
+  /** Translates every pattern now; throws on an invalid one. */
+  compile(): { source: string; re: RegExp }[] {
+    this.compiled ??= this.sources.map((source) => ({ source, re: compilePattern(source, this.pathAware) }));
+    return this.compiled;
   }
 
   get size(): number {
-    return this.exact.size + this.patterns.length;
+    return this.exact.size + this.sources.length;
   }
 
   /** The pattern that matches `value`, or null. */
   find(value: string): string | null {
     if (this.exact.has(value)) return value;
-    for (const p of this.patterns) if (p.re.test(value)) return p.source;
+    for (const p of this.compile()) if (p.re.test(value)) return p.source;
     return null;
   }
 

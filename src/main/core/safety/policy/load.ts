@@ -1,13 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BashParser } from './bash-parser';
-import { parseOverrides, type PolicyText } from './compiled';
+import { compilePolicy, parseOverrides, parsePolicyFile, type PolicyText } from './compiled';
 import { PolicyLoadError } from './ruleset';
 import { ShellPolicy, type ShellPolicyOptions } from './shell-policy';
+import { engineIdentity, readSnapshot, writeSnapshot, type PolicyInputs, type SnapshotEvent, type SnapshotLocation } from './snapshot';
 import type { ParsedPolicyOverrides, PolicyOverrides } from './spec';
 
 export interface LoadPolicyOptions extends ShellPolicyOptions {
@@ -25,50 +25,14 @@ export interface LoadPolicyOptions extends ShellPolicyOptions {
   /** The tree-sitter-bash grammar; resolved from node_modules when omitted. */
   wasmPath?: string;
   /**
-   * A directory where the fact "this exact policy passed all its examples with this exact
-   * engine" is remembered, so an unchanged policy is not re-proven at every start. Omit to
-   * verify every time (tests do).
+   * Where the policy snapshot is kept (policySnapshotLocation(dataDir)): an unchanged policy
+   * under an unchanged engine is then read back already validated and proven instead of
+   * being parsed and proven again at every start. Omit to compile and verify every time
+   * (tests and `policy validate` do).
    */
-  verificationCacheDir?: string;
-}
-
-const VERIFIED_FILE = 'policy-verified.json';
-
-/**
- * What a verification depends on: every policy text, the overrides, and the engine
- * (the code file this module was bundled into, by content). Any change means re-verify.
- */
-function verificationKey(defaults: PolicyText[], overrides: { name: string; data: ParsedPolicyOverrides }[]): string | null {
-  try {
-    const digest = createHash('sha256');
-    digest.update(readFileSync(fileURLToPath(import.meta.url)));
-    for (const d of defaults) digest.update(`${d.name}\0${d.text}\0`);
-    for (const o of overrides) digest.update(`${o.name}\0${JSON.stringify(o.data)}\0`);
-    return digest.digest('hex');
-  } catch {
-    return null;
-  }
-}
-
-function readVerified(dir: string): string[] {
-  try {
-    const parsed = JSON.parse(readFileSync(join(dir, VERIFIED_FILE), 'utf8')) as unknown;
-    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-function rememberVerified(dir: string, key: string): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const keys = [key, ...readVerified(dir).filter((k) => k !== key)].slice(0, 5);
-    const tmp = join(dir, `${VERIFIED_FILE}.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(keys), { mode: 0o600 });
-    renameSync(tmp, join(dir, VERIFIED_FILE));
-  } catch {
-    // Only a speed-up: failing to remember means verifying again next time.
-  }
+  snapshot?: SnapshotLocation;
+  /** Hears what became of the snapshot (used, absent, rejected and why, written). */
+  onSnapshot?: (event: SnapshotEvent) => void;
 }
 
 const POLICY_MARKER = join('resources', 'policy', 'default.yaml');
@@ -105,7 +69,9 @@ function listYaml(dir: string): string[] {
 export function readPolicyDir(dir: string): PolicyText[] {
   if (!existsSync(join(dir, 'default.yaml'))) throw new PolicyLoadError(`${dir} has no default.yaml`);
   const files = listYaml(dir);
-  files.sort((a, b) => (a.endsWith('/default.yaml') ? -1 : b.endsWith('/default.yaml') ? 1 : a.localeCompare(b)));
+  // Code-point order, the same under every locale (the order decides how files merge and the
+  // policy version); localeCompare would also cost a cold CLI ~6 ms to set up ICU's collator.
+  files.sort((a, b) => (a.endsWith('/default.yaml') ? -1 : b.endsWith('/default.yaml') ? 1 : a < b ? -1 : a > b ? 1 : 0));
   return files.map((path) => ({ name: relative(dirname(dir), path) || path, text: readFileSync(path, 'utf8') }));
 }
 
@@ -144,25 +110,38 @@ export function dataDirOverrides(dataDir: string): PolicyOverrides {
  */
 export async function loadDefaultPolicy(options: LoadPolicyOptions = {}): Promise<ShellPolicy> {
   const policyDir = options.policyDir ?? locatePolicyDir();
-  // The grammar (WebAssembly) compiles while the rules are parsed in a worker.
+  // The grammar (WebAssembly) compiles while the rules are read, or parsed in a worker.
   const parserReady = BashParser.create({ wasmPath: options.wasmPath });
   parserReady.catch(() => undefined);
-  const defaults = await parseYamlOffThread(readPolicyDir(policyDir));
-  const overrides: { name: string; data: ParsedPolicyOverrides }[] = [];
-  if (options.userPolicyFile && existsSync(options.userPolicyFile)) {
-    overrides.push({ name: options.userPolicyFile, data: parseOverrides({ name: options.userPolicyFile, text: readFileSync(options.userPolicyFile, 'utf8') }) });
+  const texts = readPolicyDir(policyDir);
+  const userFile = options.userPolicyFile && existsSync(options.userPolicyFile) ? { name: options.userPolicyFile, text: readFileSync(options.userPolicyFile, 'utf8') } : null;
+  const codeOverrides = [...(options.overrides ?? [])];
+  if (options.dataDir) codeOverrides.push({ name: 'fleetmind data dir', overrides: dataDirOverrides(options.dataDir) });
+  const snapshot = options.snapshot;
+  const inputs: PolicyInputs | null = snapshot
+    ? { defaults: texts, userFile, overrides: codeOverrides, dataDir: options.dataDir ?? null, engine: engineIdentity(import.meta.url, options.wasmPath) }
+    : null;
+  const policyOptions = { resolveHostTags: options.resolveHostTags };
+  if (snapshot && inputs) {
+    // Read back only what this process (or another of this user's) wrote after proving it, for exactly these inputs.
+    const proven = readSnapshot(snapshot, inputs, options.onSnapshot);
+    if (proven) {
+      // Compiled while the grammar is still compiling in the background; nothing to verify.
+      const compiled = compilePolicy(proven.defaults, proven.overrides, { proven: true });
+      return new ShellPolicy(compiled, await parserReady, proven, policyOptions);
+    }
   }
-  for (const o of options.overrides ?? []) overrides.push({ name: o.name, data: parseOverrides({ name: o.name, data: o.overrides }) });
-  if (options.dataDir) overrides.push({ name: 'fleetmind data dir', data: parseOverrides({ name: 'fleetmind data dir', data: dataDirOverrides(options.dataDir) }) });
-  const parser = await parserReady;
-  const key = options.verificationCacheDir ? verificationKey(defaults, overrides) : null;
-  const alreadyProven = key !== null && readVerified(options.verificationCacheDir as string).includes(key);
-  // An unchanged policy under an unchanged engine gives the same verdicts on its examples; prove it once.
-  const policy = ShellPolicy.build(parser, { defaults, overrides }, { resolveHostTags: options.resolveHostTags }, alreadyProven ? 'none' : 'all');
-  if (key && !alreadyProven) rememberVerified(options.verificationCacheDir as string, key);
+  const parsed = await parseYamlOffThread(texts);
+  const overrides: { name: string; data: ParsedPolicyOverrides }[] = [];
+  if (userFile) overrides.push({ name: userFile.name, data: parseOverrides(userFile) });
+  for (const o of codeOverrides) overrides.push({ name: o.name, data: parseOverrides({ name: o.name, data: o.overrides }) });
+  // Only the validated form is kept (the raw YAML data would stay in memory as long as the policy).
+  const defaults = parsed.map((t) => ({ name: t.name, text: t.text, validated: parsePolicyFile(t) }));
+  const policy = ShellPolicy.build(await parserReady, { defaults, overrides }, policyOptions, 'all');
+  // Written only once every example held: a snapshot stands for a proven policy.
+  if (snapshot && inputs) writeSnapshot(snapshot, inputs, { defaults, overrides }, options.onSnapshot);
   return policy;
 }
-
 
 /**
  * Parses the policy YAML in a short-lived worker thread. The YAML parser's working

@@ -29,13 +29,15 @@ export class PathRuleError extends Error {
   }
 }
 
-function compilePathRule(spec: PathRuleSpec, source: string): CompiledPathRule {
+/** `checkExamples`: false for a policy already proven under this engine (read from its snapshot). */
+function compilePathRule(spec: PathRuleSpec, source: string, checkExamples = true): CompiledPathRule {
   const compiled: CompiledPathRule = {
     rule: { id: spec.id, source, decision: spec.decision, category: spec.category, reason: spec.reason, rememberable: spec.rememberable },
     include: spec.paths.map((p) => compilePattern(p)),
     exclude: spec.except.map((p) => compilePattern(p)),
     examples: spec.match.map(normalizePath),
   };
+  if (!checkExamples) return compiled;
   for (const example of spec.match) {
     if (!matches(compiled, normalizePath(example))) {
       throw new PathRuleError(`path rule "${spec.id}" (${source}): example "${example}" in match is not matched by its paths`);
@@ -145,26 +147,64 @@ function addCandidates(text: string, cwd: string | null, relative: boolean, out:
   }
 }
 
+interface CompiledPathRules {
+  secrets: CompiledPathRule[];
+  writeTargets: CompiledPathRule[];
+  harmless: RegExp[];
+  /** One alternation of every secret pattern: most paths match none, and one test rules them all out. */
+  anySecret: RegExp;
+  anyWriteTarget: RegExp;
+}
+
 /**
  * The file-system knowledge of the policy: secrets (reading them is refused),
  * sensitive write targets (sudoers, cron, units, block devices) and writes that
  * go nowhere (/dev/null).
  */
 export class PathRules {
-  private readonly secrets: CompiledPathRule[];
-  private readonly writeTargets: CompiledPathRule[];
-  private readonly harmless: RegExp[];
+  private built: CompiledPathRules | null = null;
 
-  /** One alternation of every secret pattern: most paths match none, and one test rules them all out. */
-  private readonly anySecret: RegExp;
-  private readonly anyWriteTarget: RegExp;
+  /**
+   * `options.proven`: the policy passed its examples under this engine before (read from its
+   * snapshot): the patterns compile when a path is first judged, and the examples are not
+   * checked again. Otherwise both happen now, so a broken rule is a load error.
+   */
+  constructor(
+    private readonly secretSpecs: { spec: PathRuleSpec; source: string }[],
+    private readonly writeTargetSpecs: { spec: PathRuleSpec; source: string }[],
+    private readonly harmlessWrites: readonly string[],
+    private readonly options: { proven?: boolean } = {},
+  ) {
+    if (options.proven !== true) this.rules();
+  }
 
-  constructor(secrets: { spec: PathRuleSpec; source: string }[], writeTargets: { spec: PathRuleSpec; source: string }[], harmlessWrites: readonly string[]) {
-    this.secrets = secrets.map((s) => compilePathRule(s.spec, s.source));
-    this.writeTargets = writeTargets.map((s) => compilePathRule(s.spec, s.source));
-    this.harmless = harmlessWrites.map((p) => compilePattern(p));
-    this.anySecret = alternation(this.secrets);
-    this.anyWriteTarget = alternation(this.writeTargets);
+  private rules(): CompiledPathRules {
+    if (this.built) return this.built;
+    const check = this.options.proven !== true;
+    const secrets = this.secretSpecs.map((s) => compilePathRule(s.spec, s.source, check));
+    const writeTargets = this.writeTargetSpecs.map((s) => compilePathRule(s.spec, s.source, check));
+    this.built = { secrets, writeTargets, harmless: this.harmlessWrites.map((p) => compilePattern(p)), anySecret: alternation(secrets), anyWriteTarget: alternation(writeTargets) };
+    return this.built;
+  }
+
+  private get secrets(): CompiledPathRule[] {
+    return this.rules().secrets;
+  }
+
+  private get writeTargets(): CompiledPathRule[] {
+    return this.rules().writeTargets;
+  }
+
+  private get harmless(): RegExp[] {
+    return this.rules().harmless;
+  }
+
+  private get anySecret(): RegExp {
+    return this.rules().anySecret;
+  }
+
+  private get anyWriteTarget(): RegExp {
+    return this.rules().anyWriteTarget;
   }
 
   /** The secret rule a path falls under, if any. */

@@ -17,69 +17,93 @@ export interface RuleInput {
   redirects?: CheckInput['redirects'];
 }
 
+/** What a rule tests beyond the program name, built from its spec. */
+interface ArgumentMatchers {
+  subcommands: RegExp[][] | null;
+  flags: FlagMatcher | null;
+  notFlags: FlagMatcher | null;
+  onlyFlags: FlagMatcher | null;
+  args: PatternSet | null;
+  notArgs: PatternSet | null;
+  positional: PatternSet | null;
+}
+
 /** A compiled rule: what it matches and the verdict it gives. */
 export class CompiledRule {
   readonly id: string;
   readonly verdict: VerdictSpec;
   readonly programs: PatternSet | null;
   readonly exactCommand: string | null;
-  private readonly subcommands: RegExp[][] | null;
-  private readonly flags: FlagMatcher | null;
-  private readonly notFlags: FlagMatcher | null;
-  private readonly onlyFlags: FlagMatcher | null;
-  private readonly args: PatternSet | null;
-  private readonly notArgs: PatternSet | null;
-  private readonly positional: PatternSet | null;
   private readonly positionals: { min?: number; max?: number } | null;
   private readonly check: Check | null;
+  private built: ArgumentMatchers | null = null;
 
+  /**
+   * `options.lazy`: build the argument matchers (and translate globs) when the rule is first
+   * tried, for a policy from its snapshot, whose rules all compiled when it was proven: a
+   * cold start then pays only for the rules of the programs one command names (bench:
+   * cli). Otherwise everything compiles now, so an invalid pattern is a load error.
+   */
   constructor(
     readonly spec: RuleSpec,
     readonly source: string,
+    options: { lazy?: boolean } = {},
   ) {
+    const lazy = options.lazy === true;
     this.id = spec.id;
     this.verdict = { decision: spec.decision, category: spec.category, reason: spec.reason, rememberable: spec.rememberable };
-    const where = `rule "${spec.id}" (${source})`;
     try {
-      this.programs = spec.program ? new PatternSet(toArray(spec.program)) : null;
+      this.programs = spec.program ? new PatternSet(toArray(spec.program), false, lazy) : null;
       this.exactCommand = spec.command !== undefined ? normalizeCommandText(spec.command) : null;
-      this.subcommands = spec.subcommand
-        ? toArray(spec.subcommand).map((s) => s.trim().split(/\s+/).map((w) => compilePattern(w, false)))
-        : null;
-      this.flags = spec.flags ? new FlagMatcher(spec.flags) : null;
-      this.notFlags = spec.not_flags ? new FlagMatcher(spec.not_flags) : null;
-      this.onlyFlags = spec.only_flags ? new FlagMatcher(spec.only_flags) : null;
-      this.args = spec.args ? new PatternSet(spec.args) : null;
-      this.notArgs = spec.not_args ? new PatternSet(spec.not_args) : null;
-      this.positional = spec.positional ? new PatternSet(spec.positional) : null;
       this.positionals = spec.positionals ?? null;
+      if (!lazy) this.matchers();
     } catch (err) {
-      throw new PolicyLoadError(`${where}: ${(err as Error).message}`);
+      throw new PolicyLoadError(`${this.where}: ${(err as Error).message}`);
     }
     if (spec.check !== undefined) {
       // `not:NAME` matches where NAME does not: the asking half of a rule pair whose allowing half uses NAME.
       const negated = spec.check.startsWith('not:');
       const name = negated ? spec.check.slice(4) : spec.check;
       const check = CHECKS[name];
-      if (!check) throw new PolicyLoadError(`${where}: unknown check "${name}" (known: ${Object.keys(CHECKS).join(', ')})`);
+      if (!check) throw new PolicyLoadError(`${this.where}: unknown check "${name}" (known: ${Object.keys(CHECKS).join(', ')})`);
       this.check = negated ? (input) => !check(input) : check;
     } else this.check = null;
     if (spec.command !== undefined && spec.program !== undefined) {
-      throw new PolicyLoadError(`${where}: a rule matches either a whole \`command\` or a \`program\`, not both`);
+      throw new PolicyLoadError(`${this.where}: a rule matches either a whole \`command\` or a \`program\`, not both`);
     }
+  }
+
+  private get where(): string {
+    return `rule "${this.spec.id}" (${this.source})`;
+  }
+
+  private matchers(): ArgumentMatchers {
+    if (this.built) return this.built;
+    const spec = this.spec;
+    this.built = {
+      subcommands: spec.subcommand ? toArray(spec.subcommand).map((s) => s.trim().split(/\s+/).map((w) => compilePattern(w, false))) : null,
+      flags: spec.flags ? new FlagMatcher(spec.flags) : null,
+      notFlags: spec.not_flags ? new FlagMatcher(spec.not_flags) : null,
+      onlyFlags: spec.only_flags ? new FlagMatcher(spec.only_flags) : null,
+      args: spec.args ? new PatternSet(spec.args) : null,
+      notArgs: spec.not_args ? new PatternSet(spec.not_args) : null,
+      positional: spec.positional ? new PatternSet(spec.positional) : null,
+    };
+    return this.built;
   }
 
   /** The rule excludes some arguments (not_flags, only_flags, not_args, a positional bound, a check): an unseen argument may defeat it. */
   get excludesArguments(): boolean {
-    return this.notFlags !== null || this.onlyFlags !== null || this.notArgs !== null || this.positionals !== null || this.check !== null;
+    return Boolean(this.spec.not_flags) || Boolean(this.spec.only_flags) || Boolean(this.spec.not_args) || this.positionals !== null || this.check !== null;
   }
 
   matches(input: RuleInput): boolean {
     if (!this.programs || !this.programs.has(input.program)) return false;
+    const { subcommands, flags, notFlags, onlyFlags, args: argPatterns, notArgs, positional } = this.matchers();
     const { args } = input;
     let positionals: readonly ShellWord[] = args.positionals;
-    if (this.subcommands) {
-      const words = this.subcommands.find((pattern) => pattern.every((re, i) => positionals[i] !== undefined && re.test((positionals[i] as ShellWord).text)));
+    if (subcommands) {
+      const words = subcommands.find((pattern) => pattern.every((re, i) => positionals[i] !== undefined && re.test((positionals[i] as ShellWord).text)));
       if (!words) return false;
       positionals = positionals.slice(words.length);
     }
@@ -90,17 +114,17 @@ export class CompiledRule {
     // An abbreviated long option (`--o`) may or may not be the listed one: read it whichever
     // way makes the verdict stricter, so abbreviations never help a command get allowed.
     const lenient = this.verdict.decision === 'allow';
-    if (this.flags && !args.flags.some((f) => this.flags?.matches(f, !lenient))) return false;
-    if (this.notFlags && args.flags.some((f) => this.notFlags?.matches(f, lenient))) return false;
-    if (this.onlyFlags && !args.flags.every((f) => this.onlyFlags?.matches(f, !lenient))) return false;
-    if (this.args || this.notArgs) {
+    if (flags && !args.flags.some((f) => flags.matches(f, !lenient))) return false;
+    if (notFlags && args.flags.some((f) => notFlags.matches(f, lenient))) return false;
+    if (onlyFlags && !args.flags.every((f) => onlyFlags.matches(f, !lenient))) return false;
+    if (argPatterns || notArgs) {
       // Attached option values (-O-, --output=x) count as arguments too.
       const values = args.flags.flatMap((f) => (f.value && f.value !== f.word ? [f.value.text] : []));
       const texts = [...args.words.map((w) => w.text), ...values];
-      if (this.args && !texts.some((t) => this.args?.has(t))) return false;
-      if (this.notArgs && texts.some((t) => this.notArgs?.has(t))) return false;
+      if (argPatterns && !texts.some((t) => argPatterns.has(t))) return false;
+      if (notArgs && texts.some((t) => notArgs.has(t))) return false;
     }
-    if (this.positional && !positionals.some((w) => this.positional?.has(w.text))) return false;
+    if (positional && !positionals.some((w) => positional.has(w.text))) return false;
     if (this.check && !this.check(input)) return false;
     return true;
   }

@@ -2,7 +2,7 @@ import type { ExecResultLine, Host } from '../../../shared/protocol';
 import { publicCliName } from '../config';
 import type { PolicyVerdict, SafetyGate } from '../safety';
 import { mapBounded } from './concurrency';
-import type { Fleet } from './fleet';
+import type { Fleet, PathFacts } from './fleet';
 import type { ExecOptions } from './types';
 
 export interface FanOutRequest {
@@ -20,8 +20,8 @@ export interface FanOutRequest {
    * queue the agent uses). Without it, those hosts report approval_required with no id.
    */
   requestApproval?: (input: ApprovalAsk) => { id: string; expiresAt: string };
-  /** Path facts the caller already gathered per host name (run_command judged with them first): not gathered again. */
-  resolvedPaths?: ReadonlyMap<string, Readonly<Record<string, string>> | undefined>;
+  /** Path facts (resolved paths, glob matches) the caller already gathered per host name (run_command judged with them first): not gathered again. */
+  facts?: ReadonlyMap<string, PathFacts | undefined>;
 }
 
 /** What a fan-out asks the operator to approve: the exact text, the hosts that asked, why. */
@@ -74,11 +74,10 @@ export function approvalMessage(id: string, expiresAt: string, verdict: { catego
 export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Host[], request: FanOutRequest): Promise<ExecResultLine[]> {
   const asking: { host: Host; verdict: PolicyVerdict }[] = [];
   const runOne = async (host: Host): Promise<ExecResultLine | null> => {
-    // The path words are judged by what they resolve to on that host, not only as written.
-    const resolvedPaths = request.resolvedPaths?.has(host.name)
-      ? request.resolvedPaths.get(host.name)
-      : ((await fleet.resolvePathWords(host, request.command, request.argv, request.exec?.signal)) ?? undefined);
-    const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester, tags: host.tags, resolvedPaths });
+    // The path words are judged by what they resolve to on that host, not only as written, and
+    // its globs by the names they match there (the command then runs with those names).
+    const facts = request.facts?.has(host.name) ? request.facts.get(host.name) : await fleet.pathFacts(host, request.command, request.argv, request.exec?.signal);
+    const check = gate.check({ command: request.command, argv: request.argv, host: host.name, requester: request.requester, tags: host.tags, ...facts });
     if (!check.ok) {
       const denied = check.verdict.decision === 'deny';
       if (!denied && request.requestApproval) {
@@ -117,20 +116,28 @@ export async function fanOut(fleet: Fleet, gate: SafetyGate, hosts: readonly Hos
     results.push(line);
     request.onResult?.(line);
   });
-  if (asking.length > 0 && request.requestApproval) {
-    const reasons = [...new Set(asking.flatMap((a) => a.verdict.reasons))];
-    const categories = [...new Set(asking.map((a) => a.verdict.category))];
+  // A plain argv is queued as the command line that parses back into the same words; a glob the
+  // host expanded, as the list it expanded to there (what runs once approved), so hosts whose
+  // lists differ get an approval each.
+  const byText = new Map<string, typeof asking>();
+  for (const a of asking) {
+    const text = a.verdict.expandedCommand ?? (request.argv ? shellQuoteWords(request.argv) : request.command);
+    byText.set(text, [...(byText.get(text) ?? []), a]);
+  }
+  // (Hosts are only added to `asking` when requestApproval is set.)
+  for (const [text, group] of byText) {
+    const reasons = [...new Set(group.flatMap((a) => a.verdict.reasons))];
+    const categories = [...new Set(group.map((a) => a.verdict.category))];
     const verdict = { category: categories.join(', '), reasons };
     let queued: { id: string; expiresAt: string } | null = null;
     let failure: string | null = null;
     try {
-      // A plain argv is queued as the command line that parses back into the same words.
-      const text = request.argv ? shellQuoteWords(request.argv) : request.command;
-      queued = request.requestApproval({ command: text, hosts: asking.map((a) => a.host.name), category: verdict.category, reasons, policyVersion: gate.policyVersion });
+      queued = request.requestApproval?.({ command: text, hosts: group.map((a) => a.host.name), category: verdict.category, reasons, policyVersion: gate.policyVersion }) ?? null;
+      if (!queued) failure = 'approvals are not available here';
     } catch (err) {
       failure = (err as Error).message;
     }
-    for (const { host } of asking) {
+    for (const { host } of group) {
       const line = notRun(
         host.name,
         queued

@@ -1,11 +1,11 @@
 import type { Host } from '../../../shared/protocol';
-import { noAudit, type ApprovedCommand, type AuditSink, type PolicyVerdict, type SafetyGate } from '../safety';
+import { MAX_GLOB_MATCHES, noAudit, type ApprovedCommand, type AuditSink, type CommandRequest, type GlobFact, type PolicyVerdict, type SafetyGate } from '../safety';
 import { AuditingExecutor } from './auditing-executor';
 import { TransportUnavailableError } from './errors';
 import type { Inventory } from './inventory';
 import { passableNames } from './command-environment';
 import { LocalExecutor } from './local-executor';
-import { parseRealpathOutput, pathWords, resolveLocally } from './path-facts';
+import { globExpansionScript, parseGlobExpansion, parseRealpathOutput, pathWords, resolveLocally } from './path-facts';
 import { knownHostsName, type PublicHostKey } from './ssh/known-hosts';
 import type { HostKeyVerdict } from './ssh/host-keys';
 import { SshPool, type SshPoolOptions } from './ssh/pool';
@@ -14,6 +14,12 @@ import { shQuote } from './ssh/quote';
 import type { Executor, GatherResult, GatherSpec, GatheredCommand, OpenedFile } from './types';
 
 export { TransportUnavailableError } from './errors';
+
+/** What the fleet learned on a host for judging one command there: spread into the gate's request. */
+export type PathFacts = Pick<CommandRequest, 'resolvedPaths' | 'globMatches'>;
+
+/** Output of the glob expansion script at most: names and their targets for MAX_GLOB_MATCHES files fit many times over. */
+const MAX_EXPANSION_OUTPUT_BYTES = 8 * 1024 * 1024;
 
 export interface FleetOptions {
   /** Every execution is recorded here (the audit log). */
@@ -175,8 +181,7 @@ export class Fleet {
    * unreachable): the command is then judged by its words as written.
    */
   async resolvePathWords(host: Host, command: string, argv?: readonly string[], signal?: AbortSignal): Promise<Record<string, string> | null> {
-    // The words as written, and the paths the policy judged them as (`cd /x && cat f` is /x/f).
-    const words = [...new Set([...pathWords(command, argv), ...this.gate.judgedPaths({ command, argv })])].slice(0, 128);
+    const words = this.pathWordList(command, argv);
     if (words.length === 0) return {};
     if (host.transport === 'local') return resolveLocally(words);
     const resolverArgv = ['realpath', '-m', '-z', '--', ...words];
@@ -188,6 +193,81 @@ export class Fleet {
     } catch {
       return null;
     }
+  }
+
+  /** The words as written, and the paths the policy judged them as (`cd /x && cat f` is /x/f). */
+  private pathWordList(command: string, argv?: readonly string[]): string[] {
+    return [...new Set([...pathWords(command, argv), ...this.gate.judgedPaths({ command, argv })])].slice(0, 128);
+  }
+
+  /**
+   * Every fact the gate needs to judge a command on this host, in one round trip: what
+   * its path words resolve to, and for each glob word the policy may expand here
+   * (SafetyGate.globSites) the names bash makes of it on the host and what each resolves
+   * to. The gate then judges, and mints to run, the command with those names in place of
+   * the glob, so a file created after this cannot be read by it. When the host cannot
+   * answer, the facts it lacks are missing and the command is judged by its text there.
+   */
+  async pathFacts(host: Host, command: string, argv?: readonly string[], signal?: AbortSignal): Promise<PathFacts> {
+    const sites = argv && argv.length > 0 ? [] : this.gate.globSites(command);
+    if (sites.length === 0) {
+      const resolvedPaths = await this.resolvePathWords(host, command, argv, signal);
+      return resolvedPaths ? { resolvedPaths } : {};
+    }
+    const words = this.pathWordList(command, argv);
+    const script = globExpansionScript(
+      sites.map((s) => s.word),
+      words,
+      MAX_GLOB_MATCHES,
+    );
+    // Run like any command: judged first (it only lists names), then on the host's own bash, in the command's directory.
+    const check = this.gate.check({ command: script, host: host.name, requester: 'fleet:expand-globs', tags: host.tags });
+    let stdout: string | null = null;
+    if (check.ok) {
+      try {
+        const out = await this.executor(host).run(check.command, { timeoutMs: 15_000, maxOutputBytes: MAX_EXPANSION_OUTPUT_BYTES, signal });
+        if (out.error === null && out.exitCode === 0) stdout = out.stdout;
+      } catch {
+        stdout = null;
+      }
+    }
+    if (stdout === null) {
+      const resolvedPaths = await this.resolvePathWords(host, command, argv, signal);
+      return resolvedPaths ? { resolvedPaths } : {};
+    }
+    const groups = parseGlobExpansion(stdout, sites.length + (words.length > 0 ? 1 : 0), MAX_GLOB_MATCHES);
+    const resolvedPaths: Record<string, string> = {};
+    const unresolved: string[] = [];
+    const globMatches: GlobFact[] = sites.map((site, i) => {
+      const group = groups[i] as (typeof groups)[number];
+      const base = { start: site.start, end: site.end, word: site.word };
+      if (group.words === null) {
+        const unknown =
+          group.count !== null && group.count > MAX_GLOB_MATCHES
+            ? `it matches ${group.count} names, more than the ${MAX_GLOB_MATCHES} judged one by one`
+            : 'the names it matches could not all be listed';
+        return { ...base, matches: null, unknown, ...(group.count !== null ? { count: group.count } : {}) };
+      }
+      // A name that was not valid UTF-8 cannot be written back into the command as it is.
+      if (group.words.some((w) => w.includes('�')) || group.resolved?.some((r) => r.includes('�'))) {
+        return { ...base, matches: null, unknown: 'a name it matches is not valid UTF-8', count: group.words.length };
+      }
+      group.words.forEach((w, j) => {
+        const target = group.resolved?.[j];
+        if (target !== undefined) resolvedPaths[w] = target;
+        else unresolved.push(w);
+      });
+      return { ...base, matches: group.words, count: group.words.length };
+    });
+    const pathGroup = words.length > 0 ? groups[sites.length] : undefined;
+    words.forEach((w, j) => {
+      const target = pathGroup?.resolved?.[j];
+      if (target !== undefined && pathGroup?.words?.[j] === w) resolvedPaths[w] = target;
+      else unresolved.push(w);
+    });
+    // This machine can still answer for names realpath did not (no coreutils realpath, a loop); a remote one cannot.
+    if (host.transport === 'local' && unresolved.length > 0) Object.assign(resolvedPaths, await resolveLocally(unresolved));
+    return { resolvedPaths, globMatches };
   }
 
   /** The policy's verdict on reading a path, or null when it may be read. Refusals are audited. */

@@ -1,4 +1,4 @@
-import type { CommandPolicy, CommandRequest, PolicyVerdict } from './types';
+import type { CommandPolicy, CommandRequest, GlobSite, PolicyVerdict } from './types';
 
 /**
  * The policy while it loads (grammar and rules take a moment): until it is ready every
@@ -40,6 +40,10 @@ export class DeferredPolicy implements CommandPolicy {
 
   judgedPaths(request: { command: string; argv?: readonly string[] }): string[] {
     return this.loaded?.judgedPaths?.(request) ?? [];
+  }
+
+  globSites(command: string): GlobSite[] {
+    return this.loaded?.globSites?.(command) ?? [];
   }
 
   evaluate(request: CommandRequest): PolicyVerdict {

@@ -3,6 +3,7 @@ import { listHostsTool } from './list-hosts';
 import { runCommandTool } from './run-command';
 import { readFileTool } from './read-file';
 import { memoryTool } from './memory';
+import { metricsQueryTool } from './metrics-query';
 import { networkInfoTool } from './network-info';
 import { recentLoginsTool } from './recent-logins';
 import { serverStatusTool } from './server-status';
@@ -11,7 +12,7 @@ import { tailLogsTool } from './tail-logs';
 import { topProcessesTool } from './top-processes';
 import type { ToolDefinition } from './tool';
 
-export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToolContext } from './tool';
+export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToolContext, MetricsPort } from './tool';
 export { defineHostTool, defineFleetTool } from './tool';
 export { ToolRegistry, ToolRunner, type ToolSchema, type ToolCallOptions, type ToolCallOutcome, type ApprovalRequester } from './registry';
 export { runCommandTool } from './run-command';
@@ -29,6 +30,7 @@ export const coreTools: readonly ToolDefinition[] = [
   tailLogsTool,
   readFileTool,
   recentLoginsTool,
+  metricsQueryTool,
   listHostsTool,
   runCommandTool,
 ] as readonly ToolDefinition[];

@@ -5,7 +5,7 @@ import type { ApiError, ExecResultLine, Host, PendingApproval, ToolCallRecord } 
 import { fanOut, HostConnectionError, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
 import { noAudit, type AuditSink, type PolicyVerdict, type SafetyGate } from '../safety';
 import type { NewApproval } from '../store';
-import type { HostTool, ToolDefinition, ToolKind, ToolOutput } from './tool';
+import type { HostTool, MetricsPort, ToolDefinition, ToolKind, ToolOutput } from './tool';
 
 export interface ToolSchema {
   name: string;
@@ -101,6 +101,9 @@ export class ToolRunner {
     private readonly audit: AuditSink = noAudit,
   ) {}
 
+  /** Stored metrics for metrics_query; set by the composition root (null: the tool reports that none are kept). */
+  metrics: MetricsPort | null = null;
+
   /** Runs a host tool once per key: identical concurrent calls share the run; read results are reused for a short TTL. */
   private runOnHost(tool: HostTool, args: Record<string, unknown>, host: Host, options: ToolCallOptions): Promise<HostRunResult> {
     const run = async (): Promise<HostRunResult> => {
@@ -109,6 +112,7 @@ export class ToolRunner {
           host,
           signal: options.signal,
           gather: (spec) => this.fleet.gather(host, { ...spec, requester: options.requester, signal: spec.signal ?? options.signal }),
+          metrics: this.metrics ?? undefined,
         });
         return { host, ok: true as const, out };
       } catch (err) {
@@ -222,11 +226,12 @@ export class ToolRunner {
     options: ToolCallOptions,
   ): Promise<{ ok: boolean; text: string; summary: string; error: ApiError | null; data: Record<string, unknown>; approvals: PendingApproval[] }> {
     await this.gate.ready();
-    // Judged with what the command's paths resolve to on each host (a planted link asks or is refused).
+    // Judged with what the command's paths resolve to on each host (a planted link asks or is
+    // refused), and its globs as the names they match there, the list that then runs.
     const judged = await Promise.all(
       hosts.map(async (host) => {
-        const resolvedPaths = (await this.fleet.resolvePathWords(host, args.command, undefined, options.signal)) ?? undefined;
-        return { host, resolvedPaths, verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester, tags: host.tags, resolvedPaths }) };
+        const facts = await this.fleet.pathFacts(host, args.command, undefined, options.signal);
+        return { host, facts, verdict: this.gate.evaluate({ command: args.command, host: host.name, requester: options.requester, tags: host.tags, ...facts }) };
       }),
     );
     const allowed = judged.filter((j) => j.verdict.decision === 'allow').map((j) => j.host);
@@ -238,25 +243,36 @@ export class ToolRunner {
           requester: options.requester,
           exec: { signal: options.signal },
           // The facts these hosts were just judged with: one round trip per host, not two.
-          resolvedPaths: new Map(judged.map((j) => [j.host.name, j.resolvedPaths])),
+          facts: new Map(judged.map((j) => [j.host.name, j.facts])),
         })
       : [];
     const texts: string[] = [];
     const data: Record<string, unknown> = {};
+    const expandedOn = new Map(judged.map((j) => [j.host.name, j.verdict.expandedCommand]));
     for (const line of lines) {
       data[line.host] = line;
-      const head = `$ ${args.command}  [${line.host}: ${line.error ? line.error.code : `exit ${line.exitCode}`}, ${Math.round(line.durationMs)} ms]`;
+      // A glob expanded on the host ran as the list of names judged there: say which.
+      const expanded = expandedOn.get(line.host);
+      const ran = expanded && expanded !== args.command ? `\n(ran as: ${expanded.length > 2000 ? `${expanded.slice(0, 2000)}...` : expanded})` : '';
+      const head = `$ ${args.command}  [${line.host}: ${line.error ? line.error.code : `exit ${line.exitCode}`}, ${Math.round(line.durationMs)} ms]${ran}`;
       texts.push([head, line.stdout.trimEnd(), line.stderr.trim() ? `stderr:\n${line.stderr.trimEnd()}` : '', line.error ? line.error.message : ''].filter(Boolean).join('\n'));
     }
     const approvals: PendingApproval[] = [];
-    if (asking.length > 0) {
-      const strictest = asking.reduce((a, b) => (STRICTNESS[b.verdict.decision] > STRICTNESS[a.verdict.decision] ? b : a));
-      const reasons = [...new Set(asking.flatMap((a) => a.verdict.reasons))];
-      const hostsAsking = asking.map((a) => a.host.name);
+    // The hosts that asked share one approval per text that would run: a glob expanded on a
+    // host is approved as the list of names it matched there, which is what runs.
+    const askingByText = new Map<string, typeof asking>();
+    for (const a of asking) {
+      const text = a.verdict.expandedCommand ?? args.command;
+      askingByText.set(text, [...(askingByText.get(text) ?? []), a]);
+    }
+    for (const [text, group] of askingByText) {
+      const strictest = group.reduce((a, b) => (STRICTNESS[b.verdict.decision] > STRICTNESS[a.verdict.decision] ? b : a));
+      const reasons = [...new Set(group.flatMap((a) => a.verdict.reasons))];
+      const hostsAsking = group.map((a) => a.host.name);
       if (this.approvals) {
         const approval = this.approvals.request({
           conversationId: options.conversationId ?? null,
-          command: args.command,
+          command: text,
           hosts: hostsAsking,
           category: strictest.verdict.category,
           reasons,
@@ -265,7 +281,8 @@ export class ToolRunner {
           policyVersion: this.gate.policyVersion,
         });
         approvals.push(approval);
-        texts.push(`NOT RUN on ${hostsAsking.join(', ')}: this command needs the operator's approval (${strictest.verdict.category}: ${reasons.join('; ')}). Approval request ${approval.id} is pending; the command runs only if the operator approves it, and its result will then be reported. Do not try to run it another way.`);
+        const asQueued = text !== args.command ? ` It is queued as it would run there, with the names its globs matched: ${text.length > 2000 ? `${text.slice(0, 2000)}...` : text}.` : '';
+        texts.push(`NOT RUN on ${hostsAsking.join(', ')}: this command needs the operator's approval (${strictest.verdict.category}: ${reasons.join('; ')}). Approval request ${approval.id} is pending; the command runs only if the operator approves it, and its result will then be reported. Do not try to run it another way.${asQueued}`);
       } else {
         texts.push(`NOT RUN on ${hostsAsking.join(', ')}: needs approval (${reasons.join('; ')}), and approvals are not available here.`);
       }

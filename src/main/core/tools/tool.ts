@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Host } from '../../../shared/protocol';
 import type { GatherResult, GatherSpec } from '../fleet';
+import type { CollectorStatus, QueryOutcome, SeriesInfo, SeriesQuery } from '../metrics';
 
 /** read: inspects only; mutate: changes state through a dedicated API; execute: runs arbitrary commands. */
 export type ToolKind = 'read' | 'mutate' | 'execute';
@@ -14,10 +15,19 @@ export interface ToolOutput<T = unknown> {
   summary: string;
 }
 
+/** Stored time series (metrics_query); they are read, never collected, by a tool call. */
+export interface MetricsPort {
+  query(q: SeriesQuery): QueryOutcome;
+  listSeries(host: string): SeriesInfo[];
+  hostStatus(host: string): CollectorStatus | null;
+}
+
 export interface HostToolContext {
   host: Host;
   /** Reads files and runs argv commands on the host; every command passes the safety gate. */
   gather(spec: Omit<GatherSpec, 'requester'>): Promise<GatherResult>;
+  /** The metrics store, when the composition root provides one. */
+  metrics?: MetricsPort;
   signal?: AbortSignal;
 }
 

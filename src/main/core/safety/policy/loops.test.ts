@@ -13,6 +13,7 @@ const decide = (command: string): Decision => policy.evaluate({ command, host: '
 /**
  * `for` loops over literals or a static glob walk their body once per value (script.ts
  * unrolled()); a whole double-quoted `"$f"` bound to a glob is judged as that glob (words.ts).
+ * Long lists of plain literals are walked per value too, within a work budget.
  */
 describe('loops: the loop variable as data', () => {
   it.each([
@@ -49,8 +50,16 @@ describe('loops: the loop variable as data', () => {
   ])('%s -> deny (judged like the glob or each value)', (command) => expect(decide(command)).toBe('deny'));
 
   it('keeps the work bounded for many or nested loops', () => {
+    // Plain literal words (a glob the fleet expanded on the host, say) are judged one by one up to a budget...
     const values = Array.from({ length: 40 }, (_, i) => `h${i}`).join(' ');
-    expect(decide(`for h in ${values}; do ping -c1 "$h"; done`)).toBe('ask');
+    expect(decide(`for h in ${values}; do ping -c1 "$h"; done`)).toBe('allow');
+    expect(decide(`for h in ${values} 'h;reboot'; do ping -c1 "$h"; done`)).toBe('allow');
+    expect(decide(`for f in ${values} /etc/shadow; do cat "$f"; done`)).toBe('deny');
+    // ...past it the body is walked once with the variable unknown.
+    const many = Array.from({ length: 2000 }, (_, i) => `h${i}`).join(' ');
+    expect(decide(`for h in ${many}; do ping -c1 "$h"; done`)).toBe('ask');
+    const square = Array.from({ length: 1000 }, (_, i) => `/var/log/f${i}`).join(' ');
+    expect(decide(`for a in ${square}; do for b in ${square}; do cat "$a" "$b"; done; done`)).toBe('ask');
     const nested = `for a in 1 2 3 4; do for b in 1 2 3 4; do for c in 1 2 3 4; do for d in 1 2 3 4; do echo "$a$b$c$d"; done; done; done; done`;
     expect(decide(nested)).toBe('allow');
   });

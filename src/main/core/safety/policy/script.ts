@@ -37,6 +37,14 @@ const INHERIT: StdinSource = { kind: 'inherit' };
 /** At most this many values for a `for` loop whose body is walked once per value, and as many walks in a whole script. */
 const MAX_ROUNDS = 16;
 const MAX_UNROLLED = 64;
+/**
+ * A `for` over plain literal words (what a glob becomes once the fleet expanded it on the
+ * host and wrote the names in) is walked once per word up to this many words, each name
+ * judged as if typed, while the words times the body's length stay within MAX_LITERAL_WORK
+ * for the whole script, so hostile input stays cheap.
+ */
+const MAX_LITERAL_ROUNDS = 1024;
+const MAX_LITERAL_WORK = 256 * 1024;
 const NO_CONTEXT: VisitContext = { stdin: INHERIT, background: false };
 
 function oneLine(text: string): string {
@@ -75,6 +83,8 @@ export class ScriptWalker {
   private builtinWalker?: BuiltinWalker;
   /** Loop body walks left for unrolling `for` loops over literals and globs (nested loops multiply). */
   private roundsLeft = MAX_UNROLLED;
+  /** What is left of MAX_LITERAL_WORK (long literal lists). */
+  private literalWorkLeft = MAX_LITERAL_WORK;
 
   constructor(scope: VariableScope, cwd: string | null = null) {
     this.state = { scope, cwd, functions: new Set(), items: [], sources: new Map() };
@@ -175,12 +185,19 @@ export class ScriptWalker {
    * is walked once with the variable only known at run time (computed values, too many rounds,
    * an integer variable whose values are arithmetic).
    */
-  private unrollable(name: string, values: readonly ShellWord[]): ShellWord[] | null {
-    if (values.length === 0 || values.length > MAX_ROUNDS || this.tracker?.isInteger(name)) return null;
+  private unrollable(name: string, values: readonly ShellWord[], bodyLength: number): ShellWord[] | null {
+    if (values.length === 0 || this.tracker?.isInteger(name)) return null;
     if (!values.every((v) => v.static && (!v.glob || v.globPattern))) return null;
-    if (this.roundsLeft < values.length) return null;
-    this.roundsLeft -= values.length;
-    return [...values];
+    if (values.length <= MAX_ROUNDS && this.roundsLeft >= values.length) {
+      this.roundsLeft -= values.length;
+      return [...values];
+    }
+    const work = values.length * Math.max(bodyLength, 1);
+    if (values.length <= MAX_LITERAL_ROUNDS && values.every((v) => !v.glob) && work <= this.literalWorkLeft) {
+      this.literalWorkLeft -= work;
+      return [...values];
+    }
+    return null;
   }
 
   /** Walks a loop body once per value of its variable, then leaves the variable as the loop header did (break may stop at any round). */
@@ -297,7 +314,7 @@ export class ScriptWalker {
         }
         const body = node.childForFieldName('body');
         if (!body) return;
-        const rounds = variable && node.type === 'for_statement' ? this.unrollable(variable.text, values) : null;
+        const rounds = variable && node.type === 'for_statement' ? this.unrollable(variable.text, values, body.text.length) : null;
         if (rounds) this.repeatedly(header, () => this.unrolled(variable?.text ?? '', rounds, () => this.visit(body, ctx)));
         else this.repeatedly(header, () => this.visit(body, ctx));
         return;

@@ -208,6 +208,76 @@ describe('approval dialog in the browser UI (scripted model)', () => {
     await page.locator('.approvals-badge').waitFor({ state: 'detached' });
   });
 
+  it('a production request shows why, and Approve waits until the host name is typed; the typed name goes to the server', async () => {
+    const now = Date.now();
+    const production = {
+      id: 'prod-1',
+      command: 'systemctl restart nginx',
+      hosts: ['web-1'],
+      category: 'mutating',
+      reasons: ['web-1 is tagged production: type its name to approve', '"systemctl restart nginx": changes the state of services or of systemd itself'],
+      purpose: 'pick up the new TLS certificate',
+      requestedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 600_000).toISOString(),
+      conversationId: null,
+      requester: 'cli:exec',
+      policyVersion: 'test',
+      status: 'pending',
+      decidedAt: null,
+      decisionReason: null,
+      rememberable: false,
+      notRememberable: 'web-1 is tagged production: every approval there needs its name typed, so none is remembered',
+      rootHosts: [],
+      confirmation: { kind: 'typed-host', hosts: ['web-1'], reasons: ['web-1 is tagged production: type its name to approve'] },
+    };
+    // The fleet here is this machine alone (localhost takes no tags), so the request is simulated at the
+    // HTTP boundary; the server's own check of the names is tested in test/production-approvals.test.ts.
+    let listed: unknown[] = [production];
+    const decisions: unknown[] = [];
+    await page.route('**/api/approvals', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ approvals: listed }) }));
+    await page.route('**/api/approvals/prod-1', (route) => {
+      decisions.push(route.request().postDataJSON());
+      listed = [];
+      const approval = { ...production, status: 'approved', decidedAt: new Date().toISOString(), confirmation: null };
+      const results = [{ host: 'web-1', ok: true, exitCode: 0, stdout: '', stderr: '', durationMs: 12, error: null }];
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ approval, results, remembered: [] }) });
+    });
+    try {
+      await page.evaluate("window.dispatchEvent(new Event('focus'))");
+      const shown = await approvalFor('systemctl restart nginx');
+      const warning = shown.locator('[data-testid="approval-production"]');
+      expect(await warning.getAttribute('data-production-hosts')).toBe('web-1');
+      expect(await warning.locator('[role="alert"]').textContent()).toMatch(/Production: this changes a production host\. It runs only once you type its name/);
+      expect(await warning.locator('li').allTextContents()).toEqual(['web-1 is tagged production: type its name to approve']);
+      expect(await shown.locator('[data-testid="approval-remember-refusal"]').textContent()).toMatch(/none is remembered/);
+      const approveButton = shown.getByRole('button', { name: /Approve once/ });
+      const field = shown.getByLabel('Type web-1 to approve');
+      expect(await approveButton.isDisabled()).toBe(true);
+      // Neither the shortcut nor Enter approves without the name.
+      await page.keyboard.press('a');
+      await field.fill('web-2');
+      await field.press('Enter');
+      expect(await approveButton.isDisabled()).toBe(true);
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      await field.fill('WEB-1');
+      expect(await approveButton.isDisabled()).toBe(true);
+      expect(decisions).toEqual([]);
+      await screenshot('approval-production.png');
+
+      await field.fill('web-1');
+      expect(await approveButton.isDisabled()).toBe(false);
+      await approveButton.click();
+      await dialog().locator('[data-outcome="approved"]').waitFor({ timeout: TIMEOUT_MS });
+      expect(decisions).toEqual([{ decision: 'approve', remember: 'once', confirmHosts: ['web-1'] }]);
+      await dialog().waitFor({ state: 'detached', timeout: TIMEOUT_MS });
+    } finally {
+      await page.unroute('**/api/approvals/prod-1');
+      await page.unroute('**/api/approvals');
+    }
+    await page.evaluate("window.dispatchEvent(new Event('focus'))");
+    await page.locator('.approvals-badge').waitFor({ state: 'detached' });
+  });
+
   it('reloading the conversation keeps the approved run with the continued reply', async () => {
     const first = page.locator('nav .conversation').last();
     await first.click();

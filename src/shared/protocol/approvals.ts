@@ -9,9 +9,28 @@ export const ApprovalDecisionRequestSchema = z
     remember: z.enum(['once', 'host', 'tag']).optional(),
     tag: z.string().min(1).max(100).optional(),
     reason: z.string().max(1000).optional(),
+    /**
+     * The host names the operator typed to approve a request that needs them (production
+     * tags: `ApprovalView.confirmation`): every host listed there, exactly as named, and no
+     * name this request does not run on. Checked by the server; ignored when denying.
+     */
+    confirmHosts: z.array(z.string().max(253)).max(1000).optional(),
   })
   .strict();
 export type ApprovalDecisionRequest = z.infer<typeof ApprovalDecisionRequestSchema>;
+
+/**
+ * A stronger confirmation than a click: the approver types the name of every host listed
+ * (each carries a production tag and the command can change it). The server refuses the
+ * approval otherwise, whatever face sends it.
+ */
+export const TypedConfirmationSchema = z.object({
+  kind: z.literal('typed-host'),
+  hosts: z.array(z.string()),
+  /** Why, one line per host: "web-1 is tagged production: type its name to approve". */
+  reasons: z.array(z.string()),
+});
+export type TypedConfirmation = z.infer<typeof TypedConfirmationSchema>;
 
 export const ApprovalStatusSchema = z.enum(['pending', 'approved', 'denied', 'expired']);
 
@@ -28,6 +47,8 @@ export const ApprovalViewSchema = PendingApprovalSchema.extend({
   notRememberable: z.string().nullable().optional(),
   /** Hosts where the SSH user is root: shown prominently in the dialog. */
   rootHosts: z.array(z.string()),
+  /** Set when approving needs host names typed (production tags); null or absent when a click will do. */
+  confirmation: TypedConfirmationSchema.nullable().optional(),
   /** Once approved and run: each host's result, kept so a requester who left can read it. */
   results: z.array(ExecResultLineSchema).nullable().optional(),
   executedAt: z.string().nullable().optional(),

@@ -22,6 +22,8 @@ export const ErrorCodeSchema = z.enum([
   'cancelled',
   'policy_denied',
   'approval_required',
+  // approving a production ask without the host names typed, or with a wrong one: nothing ran
+  'confirmation_required',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 

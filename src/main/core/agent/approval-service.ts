@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ApiError, ExecResultLine, Host, ToolCallRecord } from '../../../shared/protocol';
 import { mapBounded, SelectorError, type Fleet, type Inventory } from '../fleet';
+import { findSecrets } from '../privacy';
 import { noAudit, rememberedVerdictOf, sameVerdict, type AuditSink, type PolicyVerdict, type RememberedVerdict, type SafetyGate } from '../safety';
 import type { ApprovalRecord, ApprovalRepository, RememberedRule, RememberedRuleRepository } from '../store';
 import type { ChatService } from './chat-service';
@@ -22,8 +23,42 @@ export interface DecisionInput {
   remember?: RememberScope;
   /** With remember 'tag': which tag (default: the one tag all approved hosts share). */
   tag?: string;
+  /** The host names the operator typed: required for every production host the command would change. */
+  confirmHosts?: readonly string[];
   /** Who decided: `cli`, `api`, `ui`. */
   actor: string;
+}
+
+/** A host whose ask needs its name typed to approve, and the tag that says so. */
+export interface TypedHost {
+  host: string;
+  tag: string;
+}
+
+const shown = (typed: string) => JSON.stringify(typed.length > 80 ? `${typed.slice(0, 77)}...` : typed);
+
+/**
+ * Why the names typed do not confirm an approval, or null when they do: every host in
+ * `needed` must be typed exactly (case and all), and nothing may be typed that the request
+ * does not run on (a name from another request or another host is a sign the operator is
+ * looking at something else). For a fan-out every production host's name is typed, not
+ * their count: reading and typing each name is where "db-1 is in this list" gets noticed.
+ */
+export function typedConfirmationError(requestHosts: readonly string[], needed: readonly TypedHost[], typed: readonly string[] | undefined): string | null {
+  const given = typed ?? [];
+  const stray = given.filter((t) => !requestHosts.includes(t));
+  if (stray.length > 0) {
+    const names = stray.slice(0, 5).map(shown).join(', ') + (stray.length > 5 ? ` and ${stray.length - 5} more` : '');
+    return `${names} ${stray.length === 1 ? 'is not a host' : 'are not hosts'} this request runs on (${requestHosts.join(', ')}); type the name of each production host exactly`;
+  }
+  const missing = needed.filter((n) => !given.includes(n.host));
+  if (missing.length === 0) return null;
+  const names = missing.map((m) => `${m.host} (tagged ${m.tag})`).join(', ');
+  if (given.length === 0) {
+    const only = needed.length === 1 ? needed[0] : undefined;
+    return only ? `${only.host} is tagged ${only.tag}: type its name to approve` : `this runs on ${needed.length} production hosts: type the name of each to approve (${names})`;
+  }
+  return `the names typed do not include ${names}: type the name of every production host this runs on`;
 }
 
 export interface DecisionOutcome {
@@ -50,8 +85,15 @@ export function rememberRefusal(command: string, verdicts: readonly Pick<PolicyV
   if (/^\s*(sudo|su|doas|pkexec|env|bash|sh|zsh|dash|python[0-9.]*|perl|ruby|node|php|eval|exec)\b/.test(command)) {
     return 'commands run through sudo, a shell, an interpreter or env are approved once only';
   }
+  // A remembered rule matches on the exact text, so it would keep the secret on disk (privacy at rest).
+  if (findSecrets(command).length > 0 || PLACEHOLDER.test(command)) {
+    return 'the command contains a secret, and a remembered rule would keep it on disk; it is approved once only';
+  }
   return null;
 }
+
+/** A redaction placeholder: the command was stored redacted (its exact text held a secret). */
+const PLACEHOLDER = /\[REDACTED:[a-z0-9-]+#\d+\]/;
 
 /** Shortest prefix of an id the operator may type (an 8-character hex prefix collides rarely; 6 is the floor). */
 export const MIN_ID_PREFIX = 6;
@@ -145,11 +187,28 @@ export class ApprovalService {
       throw new ApprovalError({ code: 'conflict', message: `approval ${id} is already ${current.status}${current.status === 'expired' ? ' (nothing ran); ask the agent again' : ''}` });
     }
     const reason = input.reason?.trim() || null;
+    // What runs is the exact text the request was made for: the store holds it redacted when it
+    // has a secret, and only the process that queued it keeps the exact text (in memory).
+    const exact = this.approvals.exactCommand(id);
+    if (exact === null && input.decision === 'approve') {
+      throw new ApprovalError({
+        code: 'conflict',
+        message:
+          `approval ${id} is for a command that contains a secret (${record.command}). Fleetmind never writes secrets to disk, so its exact text is held ` +
+          'only in the memory of the process that queued it, and this process cannot run it. Approve it there (the running server: its UI or ' +
+          'POST /api/approvals; or the `exec` that asked), or deny it and run the command again, ideally with the secret read from a file or ' +
+          'an environment variable on the host instead of written into the command.',
+      });
+    }
+    const command = exact ?? record.command;
+    // Audit rows name the exact command: given its text, the log stores it redacted beside its
+    // digest; without it (a denial from another process), the digest the store kept.
+    const digest = exact === null && record.commandSha256 ? { subjectSha256: record.commandSha256 } : {};
 
     if (input.decision === 'deny') {
       if (!this.approvals.decide(id, 'denied', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided meanwhile` });
       const approval = this.approvals.get(id) as ApprovalRecord;
-      this.audit.record({ kind: 'approval', actor: input.actor, subject: record.command, data: { approvalId: id, event: 'denied', hosts: record.hosts, reason } });
+      this.audit.record({ kind: 'approval', actor: input.actor, subject: command, data: { approvalId: id, event: 'denied', hosts: record.hosts, reason, ...digest } });
       const note = `The operator DENIED \`${record.command}\` on ${record.hosts.join(', ')} (approval ${id})${reason ? `, saying: "${reason}"` : ''}. It did not run. Do not try it another way; suggest an alternative or ask the operator.`;
       const continued = record.conversationId ? this.chat.resume(record.conversationId, { content: note, toolCalls: [] }) : null;
       return { approval, results: [], remembered: [], continued };
@@ -164,14 +223,33 @@ export class ApprovalService {
     }
     if (input.remember && input.remember !== 'once') {
       // Refused before anything is minted or audited as approved: the request stays pending.
-      const refusal = rememberRefusal(record.command, hosts.map((h) => this.gate.evaluate({ command: record.command, host: h.name, requester: 'view', tags: h.tags })));
+      const refusal = rememberRefusal(command, hosts.map((h) => this.gate.evaluate({ command, host: h.name, requester: 'view', tags: h.tags })));
       if (refusal) throw new ApprovalError({ code: 'bad_request', message: `cannot remember this approval: ${refusal}. Approve it once instead.` });
     }
-    // What the operator approved is judged again with what its paths resolve to now, on each host.
+    // Production hosts need their names typed. Checked before anything is minted or audited as
+    // approved, so a missing or wrong name leaves the request pending and nothing runs; the
+    // gate checks again when it mints (checkApproved), with the host's path facts.
+    const needed = hosts.flatMap((h): TypedHost[] => {
+      const verdict = this.gate.evaluate({ command, host: h.name, requester: 'view', tags: h.tags });
+      return verdict.decision === 'ask' && verdict.confirmation === 'typed-host' ? [{ host: h.name, tag: verdict.confirmationTag ?? 'production' }] : [];
+    });
+    const unconfirmed = typedConfirmationError(record.hosts, needed, input.confirmHosts);
+    if (unconfirmed) {
+      const typed = input.confirmHosts ?? [];
+      this.audit.record({
+        kind: 'approval',
+        actor: input.actor,
+        subject: command,
+        data: { approvalId: id, event: 'confirmation_refused', hosts: record.hosts, needed: needed.map((n) => n.host), typedMatching: typed.filter((t) => record.hosts.includes(t)), typedOther: typed.filter((t) => !record.hosts.includes(t)).length, ...digest },
+      });
+      throw new ApprovalError({ code: 'confirmation_required', message: `${unconfirmed}; nothing ran, approval ${id} is still pending` });
+    }
+    // What the operator approved is judged again with what its paths resolve to now, on each host
+    // (an approval of an expanded glob holds the list of names, which is what runs).
     const minted = await Promise.all(
       hosts.map(async (host) => {
-        const resolvedPaths = (await this.fleet.resolvePathWords(host, record.command)) ?? undefined;
-        return { host, check: this.gate.checkApproved({ command: record.command, host: host.name, requester: `approval:${input.actor}`, tags: host.tags, resolvedPaths }, record) };
+        const facts = await this.fleet.pathFacts(host, command);
+        return { host, check: this.gate.checkApproved({ command, host: host.name, requester: `approval:${input.actor}`, tags: host.tags, ...facts }, { ...record, command, confirmedHosts: input.confirmHosts }) };
       }),
     );
     const refused = minted.filter((m) => !m.check.ok);
@@ -181,7 +259,7 @@ export class ApprovalService {
     }
     let rememberTargets: { scope: 'host' | 'tag'; target: string; verdict: RememberedVerdict }[] = [];
     if (input.remember && input.remember !== 'once') {
-      const refusal = rememberRefusal(record.command, minted.map((m) => m.check.verdict));
+      const refusal = rememberRefusal(command, minted.map((m) => m.check.verdict));
       if (refusal) throw new ApprovalError({ code: 'bad_request', message: `cannot remember this approval: ${refusal}. Approve it once instead.` });
       const judged = minted.map((m) => ({ host: m.host, verdict: judgedVerdict(m.check as { verdict: PolicyVerdict; judged?: PolicyVerdict }) }));
       if (input.remember === 'host') rememberTargets = judged.map((j) => ({ scope: 'host', target: j.host.name, verdict: j.verdict }));
@@ -200,15 +278,15 @@ export class ApprovalService {
     }
     if (!this.approvals.decide(id, 'approved', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided or expired meanwhile` });
     const approval = this.approvals.get(id) as ApprovalRecord;
-    this.audit.record({ kind: 'approval', actor: input.actor, subject: record.command, data: { approvalId: id, event: 'approved', hosts: record.hosts, reason, remember: input.remember ?? 'once' } });
+    this.audit.record({ kind: 'approval', actor: input.actor, subject: command, data: { approvalId: id, event: 'approved', hosts: record.hosts, reason, remember: input.remember ?? 'once' } });
     const remembered = rememberTargets.map((t) =>
-      this.ruleStore.add({ command: record.command, scope: t.scope, target: t.target, approvalId: id, createdBy: input.actor, policyVersion: this.gate.policyVersion, verdict: t.verdict }),
+      this.ruleStore.add({ command, scope: t.scope, target: t.target, approvalId: id, createdBy: input.actor, policyVersion: this.gate.policyVersion, verdict: t.verdict }),
     );
     for (const rule of remembered) {
       this.audit.record({
         kind: 'policy',
         actor: input.actor,
-        subject: record.command,
+        subject: command,
         data: { event: 'remembered_rule', ruleId: rule.id, scope: rule.scope, target: rule.target, approvalId: id, policyVersion: rule.policyVersion, verdict: rule.verdict },
       });
     }

@@ -73,3 +73,31 @@ export function confirm(question: string): Promise<'yes' | 'no' | 'interrupted'>
     rl.question(question, (answer) => finish(/^\s*y(es)?\s*$/i.test(answer) ? 'yes' : 'no'));
   });
 }
+
+/**
+ * Asks for a line of text on the terminal (stderr), such as a host name typed to confirm an
+ * approval. The answer is trimmed; end of input (Ctrl-D) is an empty answer; Ctrl-C is null.
+ */
+export function promptLine(question: string): Promise<string | null> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (answer: string | null) => {
+      if (done) return;
+      done = true;
+      rl.close();
+      resolve(answer);
+    };
+    rl.on('SIGINT', () => {
+      process.stderr.write('\n');
+      finish(null);
+    });
+    rl.on('close', () => finish(''));
+    rl.question(question, (answer) => finish(answer.trim()));
+  });
+}
+
+/** Host names typed at a prompt or given to --confirm-host: separated by blanks or commas (neither occurs in a host name). */
+export function typedHostNames(text: readonly string[]): string[] {
+  return text.flatMap((t) => t.split(/[\s,]+/)).filter((t) => t.length > 0);
+}

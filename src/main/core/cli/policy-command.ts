@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { resolvePaths } from '../config';
-import { loadDefaultPolicy, PolicyLoadError, useBaselineWasmCompiler, USER_POLICY_FILE, type ShellPolicy } from '../safety';
+import { loadDefaultPolicy, policySnapshotLocation, PolicyLoadError, useBaselineWasmCompiler, USER_POLICY_FILE, type ShellPolicy } from '../safety';
 import { STORE_FILE, Store } from '../store';
 import { escapeControls } from '../../../shared/text/escape-controls';
 import { CliFailure, EXIT, UsageError } from './exit';
@@ -49,7 +49,17 @@ async function loadPolicy(flags: { policyDir?: string; policyFile?: string }, pr
   const tags = inventoryTags(dataDir);
   try {
     useBaselineWasmCompiler();
-    return await loadDefaultPolicy({ policyDir: flags.policyDir, userPolicyFile, dataDir, verificationCacheDir: proveAgain ? undefined : join(dataDir, 'cache'), resolveHostTags: (host) => tags.get(host) ?? [] });
+    return await loadDefaultPolicy({
+      policyDir: flags.policyDir,
+      userPolicyFile,
+      dataDir,
+      snapshot: proveAgain ? undefined : policySnapshotLocation(dataDir),
+      // A snapshot that does not verify (tampering, corruption, a lost key) is never used, and said so.
+      onSnapshot: (event) => {
+        if (event.kind === 'rejected') process.stderr.write(`fleetmind: the policy snapshot was rejected (${escapeControls(event.reason)}); compiled the policy from its YAML instead\n`);
+      },
+      resolveHostTags: (host) => tags.get(host) ?? [],
+    });
   } catch (err) {
     if (err instanceof PolicyLoadError) throw new CliFailure(`the policy could not be loaded: ${err.message}`);
     throw err;
@@ -95,8 +105,8 @@ async function checkJsonl(policy: ShellPolicy, flags: CheckFlags): Promise<void>
     const started = flags.timing ? performance.now() : 0;
     const verdict = policy.evaluate({ command: input.command, host: input.host ?? flags.host, requester: 'cli:policy-check', tags: input.tags ?? (flags.tag.length > 0 ? flags.tag : undefined) });
     const elapsedMs = flags.timing ? performance.now() - started : undefined;
-    const out: Record<string, unknown> = { command: input.command, decision: verdict.decision, category: verdict.category, reasons: verdict.reasons };
-    if (flags.explain) Object.assign(out, { parts: verdict.parts, rememberable: verdict.rememberable, ...(verdict.notRememberable ? { notRememberable: verdict.notRememberable } : {}), needsShell: verdict.needsShell, ruleIds: verdict.ruleIds, policyVersion: policy.version });
+    const out: Record<string, unknown> = { command: input.command, decision: verdict.decision, category: verdict.category, reasons: [...verdict.reasons, ...textAloneNotes(policy, input.command)] };
+    if (flags.explain) Object.assign(out, { parts: verdict.parts, rememberable: verdict.rememberable, ...(verdict.notRememberable ? { notRememberable: verdict.notRememberable } : {}), ...(verdict.confirmation ? { confirmation: verdict.confirmation } : {}), needsShell: verdict.needsShell, ruleIds: verdict.ruleIds, policyVersion: policy.version });
     if (elapsedMs !== undefined) out.elapsedMs = elapsedMs;
     if (!(await writeLine(JSON.stringify(out)))) break;
   }
@@ -105,9 +115,20 @@ async function checkJsonl(policy: ShellPolicy, flags: CheckFlags): Promise<void>
   if (invalid > 0) process.exitCode = EXIT.failure;
 }
 
+/**
+ * `policy check` judges the text alone (it reaches no host): a glob the fleet expands on
+ * the host before running is judged here by its pattern, and the check says so.
+ */
+function textAloneNotes(policy: ShellPolicy, command: string): string[] {
+  const sites = policy.globSites(command);
+  if (sites.length === 0) return [];
+  const patterns = [...new Set(sites.map((s) => s.pattern))].join(', ');
+  return [`judged by the text alone: on a host, ${patterns} ${sites.length === 1 ? 'is' : 'are'} first expanded there and each name judged, and the command runs as that list`];
+}
+
 function checkOne(policy: ShellPolicy, command: string, flags: CheckFlags): void {
   const verdict = policy.evaluate({ command, host: flags.host, requester: 'cli:policy-check', tags: flags.tag.length > 0 ? flags.tag : undefined });
-  const lines = [`${verdict.decision.toUpperCase()}  (${verdict.category.replace(/_/g, ' ')})`, ...verdict.reasons.map((r) => `  - ${escapeControls(r)}`)];
+  const lines = [`${verdict.decision.toUpperCase()}  (${verdict.category.replace(/_/g, ' ')})`, ...[...verdict.reasons, ...textAloneNotes(policy, command)].map((r) => `  - ${escapeControls(r)}`)];
   if ((verdict.parts?.length ?? 0) > 1) {
     lines.push('parts:');
     for (const p of verdict.parts ?? []) lines.push(`  ${p.decision.padEnd(5)} ${p.category.padEnd(20)} ${escapeControls(p.command)}`);
@@ -126,7 +147,7 @@ export function registerPolicyCommand(program: Command): void {
     .option('--host <host>', 'the host the commands are for (host and tag rules apply)', 'localhost')
     .option('--tag <tag>', 'judge as if the host had this tag (repeatable; default: its inventory tags)', collect, [])
     .option('--jsonl', 'JSON Lines on stdin and stdout')
-    .option('--explain', 'with --jsonl: add parts, rememberable, needsShell, ruleIds and policyVersion')
+    .option('--explain', 'with --jsonl: add parts, rememberable, confirmation (typed-host: approving needs the host name typed), needsShell, ruleIds and policyVersion')
     .option('--policy-dir <dir>', 'use this policy directory instead of the built-in one')
     .option('--policy-file <file>', 'use this override file instead of <data dir>/policy.yaml')
     .option('--timing', 'with --jsonl: add elapsedMs, the time the decision took')

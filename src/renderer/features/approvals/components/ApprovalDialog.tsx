@@ -122,11 +122,18 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
   const [tag, setTag] = useState<string>(tags[0] ?? '');
   const [reason, setReason] = useState('');
   const reasonField = useRef<HTMLTextAreaElement>(null);
+  // Production hosts: approving needs each one's name typed. The server checks the names (it is the
+  // gate); the button only waits for them so a click cannot go out without.
+  const confirmation = approval.confirmation ?? null;
+  const [typedNames, setTypedNames] = useState('');
+  const typed = [...new Set(typedNames.split(/[\s,]+/).filter(Boolean))];
+  const confirmed = !confirmation || (confirmation.hosts.every((h) => typed.includes(h)) && typed.every((t) => confirmation.hosts.includes(t)));
 
   const remainingMs = Date.parse(approval.expiresAt) - now;
   const expired = remainingMs <= 0;
   const busy = deciding !== null;
   const canDecide = !busy && !expired;
+  const canApprove = canDecide && confirmed;
   const index = pending.findIndex((a) => a.id === approval.id);
   const dangerous = DANGEROUS_CATEGORIES.has(approval.category);
   const selectedTag = tags.includes(tag) ? tag : (tags[0] ?? '');
@@ -142,7 +149,7 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
   const send = (request: ApprovalDecisionRequest) => {
     if (canDecide) void decide(approval.id, request);
   };
-  const approveOnce = () => send({ decision: 'approve', remember: 'once' });
+  const approveOnce = () => canApprove && send({ decision: 'approve', remember: 'once', ...(confirmation ? { confirmHosts: typed } : {}) });
   const approveForHosts = () => approval.rememberable && send({ decision: 'approve', remember: 'host' });
   const approveForTag = () => approval.rememberable && selectedTag && send({ decision: 'approve', remember: 'tag', tag: selectedTag });
   const deny = () => {
@@ -231,6 +238,22 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
           </p>
         )}
 
+        {confirmation && (
+          <section className="approval-production" data-testid="approval-production" data-production-hosts={confirmation.hosts.join(',')}>
+            <p className="approval-production-warning" role="alert">
+              <strong>Production</strong>: this changes {confirmation.hosts.length === 1 ? 'a production host' : `${confirmation.hosts.length} production hosts`}. It runs only once you
+              type {confirmation.hosts.length === 1 ? 'its name' : 'the name of each'} below; approvals on production are never remembered.
+            </p>
+            <ul className="approval-production-reasons">
+              {confirmation.reasons.map((r) => (
+                <li key={r}>
+                  <EscapedText text={r} />
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
+
         <section className="approval-field">
           <h3 className="approval-label">Command</h3>
           <pre className="approval-dialog-command" aria-label="Command to run" tabIndex={0}>
@@ -317,6 +340,40 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
           )}
         </dl>
 
+        {confirmation && (
+          // Below the command and the reasons, just above the buttons: read first, then type.
+          <div className="approval-production-confirm" data-testid="approval-production-confirm">
+            <label htmlFor={`${approval.id}-confirm-host`} className="approval-production-label">
+              {confirmation.hosts.length === 1 ? (
+                <>
+                  Type <code>{escapeControls(confirmation.hosts[0]!)}</code> to approve
+                </>
+              ) : (
+                <>Type the names of these {confirmation.hosts.length} hosts, separated by spaces, to approve</>
+              )}
+            </label>
+            <input
+              id={`${approval.id}-confirm-host`}
+              data-testid="approval-confirm-host"
+              type="text"
+              autoComplete="off"
+              autoCapitalize="off"
+              spellCheck={false}
+              value={typedNames}
+              disabled={!canDecide}
+              aria-invalid={typedNames.trim() !== '' && !confirmed}
+              onChange={(event) => setTypedNames(event.target.value)}
+              onKeyDown={(event) => {
+                // Enter approves once the names match (after the arming delay, like the shortcuts).
+                if (event.key === 'Enter' && !event.nativeEvent.isComposing) {
+                  event.preventDefault();
+                  if (!event.repeat && performance.now() >= armedAt) approveOnce();
+                }
+              }}
+            />
+          </div>
+        )}
+
         {expired && (
           <p className="approval-expired-note" role="alert">
             This request expired; nothing ran. Ask the agent again if it is still needed.
@@ -366,8 +423,8 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
         ) : (
           <p className="approval-remember approval-remember-note muted" data-testid="approval-remember-refusal">
             “Approve and remember” is not offered for this command:{' '}
-            {approval.notRememberable ? <EscapedText text={approval.notRememberable} /> : 'commands run through sudo, a shell, an interpreter or env are approved one at a time'}. Only a
-            single command whose every word is literal can be remembered; approve this one once.
+            {approval.notRememberable ? <EscapedText text={approval.notRememberable} /> : 'commands run through sudo, a shell, an interpreter or env are approved one at a time'}.
+            {confirmation ? ' Approve it once, with the host name typed.' : ' Only a single command whose every word is literal can be remembered; approve this one once.'}
           </p>
         ))}
       {denying ? (
@@ -417,7 +474,14 @@ function ApprovalReview({ approval, titleId, descriptionId, denying, setDenying,
           <button type="button" className="button button-secondary" onClick={() => setDenying(true)} disabled={!canDecide} aria-keyshortcuts="D">
             Deny… <kbd>D</kbd>
           </button>
-          <button type="button" className="button button-approve" onClick={approveOnce} disabled={!canDecide} aria-keyshortcuts="A Enter">
+          <button
+            type="button"
+            className="button button-approve"
+            onClick={approveOnce}
+            disabled={!canApprove}
+            aria-keyshortcuts="A Enter"
+            title={confirmed ? undefined : `Type the production host name${confirmation && confirmation.hosts.length > 1 ? 's' : ''} above first`}
+          >
             Approve once <kbd>A</kbd>
           </button>
         </footer>

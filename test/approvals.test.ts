@@ -163,7 +163,7 @@ describe('approvals end to end (built server, scripted model)', () => {
   it('the CLI lists, denies and approves, with DESIGN exit codes', async () => {
     const { execFile } = await import('node:child_process');
     const { repoRoot } = await import('./helpers/build');
-    // Asynchronous on purpose: the CLI's agent continuation talks to the scripted model in this process.
+    // Asynchronous on purpose: the server the CLI talks to answers from this process's scripted model.
     const cli = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         execFile(
@@ -188,7 +188,13 @@ describe('approvals end to end (built server, scripted model)', () => {
     expect(late.stderr).toMatch(/already denied/);
     expect((await cli('approvals', 'approve', 'no-such-id')).status).toBe(2);
     expect((await cli('approvals', 'approve', id, '--remember', 'forever')).status).toBe(2);
-    const detail = ConversationDetailSchema.parse(await (await fetch(`${server.url}/api/conversations/${first.conversationId}`)).json());
+    // The CLI decided through the server, which continues the conversation on its own: wait (bounded) for the follow-up.
+    const deadline = Date.now() + 15_000;
+    let detail = ConversationDetailSchema.parse(await (await fetch(`${server.url}/api/conversations/${first.conversationId}`)).json());
+    while (!/Understood: I will not run it/.test(detail.messages.at(-1)!.content) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = ConversationDetailSchema.parse(await (await fetch(`${server.url}/api/conversations/${first.conversationId}`)).json());
+    }
     expect(detail.messages.at(-1)!.content).toMatch(/Understood: I will not run it/);
 
     // Server and CLI wrote to one audit log: requests, decisions and executions, intact.

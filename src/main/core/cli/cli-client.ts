@@ -2,15 +2,16 @@ import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { ExecResultLine } from '../../../shared/protocol';
+import { escapeControls } from '../../../shared/text/escape-controls';
 import { FLEETMIND_VERSION } from '../version';
-import { cliSocketPath, policyFileStamp, type ExecWireRequest } from './cli-protocol';
-import { CliFailure, UsageError } from './exit';
+import { cliSocketPath, policyFileStamp, readOperatorToken, type ExecWireRequest, type WireRequest } from './cli-protocol';
+import { CliFailure } from './exit';
 
 /** How long a connected server may take to say hello before the CLI runs the command itself. */
 const HELLO_TIMEOUT_MS = 3000;
 
 export type ServerProbe =
-  | { kind: 'server'; path: string; socket: Socket; lines: AsyncIterator<Record<string, unknown>> }
+  | { kind: 'server'; path: string; dataDir: string; socket: Socket; lines: AsyncIterator<Record<string, unknown>> }
   | { kind: 'local'; why: string };
 
 function jsonLines(socket: Socket): AsyncIterator<Record<string, unknown>> {
@@ -107,31 +108,77 @@ export async function probeServer(dataDir: string): Promise<ServerProbe> {
     socket.destroy();
     return { kind: 'local', why: `the policy file changed since the server at ${path} loaded it; running here under the current policy (restart the server to share it again)` };
   }
-  return { kind: 'server', path, socket, lines };
+  return { kind: 'server', path, dataDir, socket, lines };
 }
 
-/** Runs exec in the server; results stream to `on` as the hosts finish. Resolves with every host's line. */
-export async function execViaServer(
-  probe: Extract<ServerProbe, { kind: 'server' }>,
-  req: Omit<ExecWireRequest, 'type' | 'version'>,
-  on: { start: (hostCount: number) => void; result: (line: ExecResultLine) => void },
-): Promise<ExecResultLine[]> {
-  const request: ExecWireRequest = { type: 'exec', version: FLEETMIND_VERSION, ...req };
+/** A connection to the server running for this data dir (hello received, version checked). */
+export type ServerConnection = Extract<ServerProbe, { kind: 'server' }>;
+
+/**
+ * The running server for this data dir, or null when the command works on the data dir
+ * itself (no server, a stale socket, a policy file changed since the server loaded it).
+ * With `verbose`, says on stderr which and why.
+ */
+export async function serverFor(dataDir: string, what: string, verbose: boolean): Promise<ServerConnection | null> {
+  const probe = await probeServer(dataDir);
+  if (verbose) process.stderr.write(`fleetmind: ${escapeControls(probe.kind === 'server' ? `${what} via the server (socket ${probe.path})` : `${what} locally: ${probe.why}`)}\n`);
+  return probe.kind === 'server' ? probe : null;
+}
+
+/** The server's refusal or failure, as the CLI reports it (bad usage exits 2); `detail` is the whole error message. */
+export class ServerError extends CliFailure {
+  constructor(readonly detail: Record<string, unknown>) {
+    super(String(detail.message), detail.code === 'usage' ? 2 : 1);
+    this.name = 'ServerError';
+  }
+}
+
+/** A request as a command builds it; version and token are added here. */
+type OutgoingRequest = WireRequest extends infer R ? (R extends WireRequest ? Omit<R, 'version' | 'token'> : never) : never;
+
+/**
+ * Sends one request to the server and reads its answer: messages before the last go to
+ * `onMessage`; resolves with the one `isLast` accepts. An `error` message becomes the
+ * CLI's own error (bad usage exits 2, the rest 1; a refused token says how to fix it).
+ * The operator token is read from the data dir here, as `curl -H "Authorization: Bearer
+ * $(fleetmind token show)"` would send it.
+ */
+export async function requestViaServer(
+  probe: ServerConnection,
+  req: OutgoingRequest,
+  isLast: (msg: Record<string, unknown>) => boolean,
+  onMessage: (msg: Record<string, unknown>) => void = () => undefined,
+): Promise<Record<string, unknown>> {
+  const request = { ...req, version: FLEETMIND_VERSION, token: readOperatorToken(probe.dataDir) } as WireRequest;
   probe.socket.write(`${JSON.stringify(request)}\n`);
   try {
     for (;;) {
       const next = await probe.lines.next();
-      if (next.done) throw new CliFailure('the server closed the connection before the command finished');
+      if (next.done) throw new CliFailure('the server closed the connection before it answered');
       const msg = next.value;
-      if (msg.type === 'start') on.start(Number(msg.hostCount));
-      else if (msg.type === 'result') on.result(msg.line as ExecResultLine);
-      else if (msg.type === 'end') return msg.ran as ExecResultLine[];
-      else if (msg.type === 'error') {
-        const message = String(msg.message);
-        throw msg.code === 'usage' ? new UsageError(message) : new CliFailure(message);
-      }
+      if (msg.type === 'error') throw new ServerError(msg);
+      if (isLast(msg)) return msg;
+      onMessage(msg);
     }
   } finally {
     probe.socket.destroy();
   }
+}
+
+/** Runs exec in the server; results stream to `on` as the hosts finish. Resolves with every host's line. */
+export async function execViaServer(
+  probe: ServerConnection,
+  req: Omit<ExecWireRequest, 'type' | 'version' | 'token'>,
+  on: { start: (hostCount: number) => void; result: (line: ExecResultLine) => void },
+): Promise<ExecResultLine[]> {
+  const end = await requestViaServer(
+    probe,
+    { type: 'exec', ...req },
+    (msg) => msg.type === 'end',
+    (msg) => {
+      if (msg.type === 'start') on.start(Number(msg.hostCount));
+      else if (msg.type === 'result') on.result(msg.line as ExecResultLine);
+    },
+  );
+  return end.ran as ExecResultLine[];
 }

@@ -3,8 +3,8 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { dirname } from 'node:path';
 import type { Core } from '../compose';
 import { FLEETMIND_VERSION } from '../version';
-import { cliSocketPath, MAX_REQUEST_BYTES, type ExecWireRequest } from './cli-protocol';
-import { execOnCore } from './exec-local';
+import { cliSocketPath, MAX_REQUEST_BYTES, type WireRequest } from './cli-protocol';
+import { answer, isWellFormed } from './cli-socket-requests';
 import { CliFailure } from './exit';
 
 function send(socket: Socket, message: unknown): void {
@@ -37,7 +37,10 @@ function ensurePrivateDir(dir: string): void {
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
-async function handle(core: Core, socket: Socket, policyStamp: string): Promise<void> {
+/** Checks the operator token a request presents (the server's Credentials, re-read when rotated). */
+export type TokenCheck = (token: string) => boolean;
+
+async function handle(core: Core, socket: Socket, policyStamp: string, tokenIsValid: TokenCheck): Promise<void> {
   send(socket, { type: 'hello', version: FLEETMIND_VERSION, policyStamp });
   // A client that connects and never asks is dropped; a running exec may take as long as it takes.
   socket.setTimeout(10_000, () => socket.destroy());
@@ -54,51 +57,49 @@ async function handle(core: Core, socket: Socket, policyStamp: string): Promise<
   });
   if (request === null) return void socket.destroy();
   socket.setTimeout(0);
-  let req: ExecWireRequest;
+  let req: WireRequest;
   try {
-    req = JSON.parse(request) as ExecWireRequest;
+    req = JSON.parse(request) as WireRequest;
+    if (typeof req !== 'object' || req === null) throw new Error('not an object');
   } catch {
-    send(socket, { type: 'error', code: 'usage', message: 'the request is not JSON' });
+    send(socket, { type: 'error', code: 'usage', message: 'the request is not a JSON object' });
     return void socket.end();
   }
   if (req.version !== FLEETMIND_VERSION) {
     send(socket, { type: 'error', code: 'failure', message: `this server is version ${FLEETMIND_VERSION}, the CLI ${String(req.version)}` });
     return void socket.end();
   }
-  const validExec =
-    req.type === 'exec' &&
-    typeof req.hosts === 'string' &&
-    typeof req.command === 'string' &&
-    (req.argv === undefined || (Array.isArray(req.argv) && req.argv.every((w) => typeof w === 'string'))) &&
-    Number.isInteger(req.concurrency) &&
-    req.concurrency > 0 &&
-    Number.isInteger(req.timeoutMs) &&
-    req.timeoutMs > 0;
-  if (!validExec) {
+  // Every request is an operator's (running commands, deciding approvals, settings): the
+  // 0700 directory is the kernel's check, the token the second one, as over HTTP. (The HTTP
+  // server's peer check reads /proc/net/tcp; a Unix socket's peer uid needs SO_PEERCRED,
+  // which Node does not expose, so here the token stands in for it.)
+  if (typeof req.token !== 'string' || req.token === '' || !tokenIsValid(req.token)) {
+    core.logger.warn({ request: String(req.type).slice(0, 40), token: typeof req.token === 'string' && req.token !== '' ? 'wrong' : 'missing' }, 'refused a CLI socket request without the operator token');
+    send(socket, {
+      type: 'error',
+      code: 'unauthorized',
+      message:
+        typeof req.token === 'string' && req.token !== ''
+          ? 'the server refused the request: the operator token presented is not its current one (was it rotated meanwhile? run the command again)'
+          : 'the server refused the request: no operator token was presented (the CLI reads it from the data dir\'s api-token file; run as the user who owns the data dir)',
+    });
+    return void socket.end();
+  }
+  if (!isWellFormed(req)) {
     send(socket, { type: 'error', code: 'usage', message: 'unknown or malformed request' });
     return void socket.end();
   }
-  try {
-    await core.ready();
-    const ran = await execOnCore(
-      core,
-      { hosts: req.hosts, command: req.command, argv: req.argv, concurrency: req.concurrency, timeoutMs: req.timeoutMs },
-      { start: (hostCount) => send(socket, { type: 'start', hostCount }), result: (line) => send(socket, { type: 'result', line }) },
-    );
-    send(socket, { type: 'end', ran });
-  } catch (err) {
-    const usage = err instanceof CliFailure && err.exitCode === 2;
-    send(socket, { type: 'error', code: usage ? 'usage' : 'failure', message: (err as Error).message });
-  }
+  await answer(core, req, (message) => send(socket, message));
   socket.end();
 }
 
 /**
  * Listens on `<data dir>/run/cli.sock` for the thin client, sharing this server's loaded
- * policy and SSH pool. A stale socket (nobody answers) is removed; one a live server
+ * policy, SSH pool, approval queue and conversations; only requests that present the
+ * operator token (`tokenIsValid`) are answered. A stale socket (nobody answers) is removed; one a live server
  * answers on is left alone (returns null: that server keeps serving the CLI).
  */
-export async function listenCliSocket(core: Core, dataDir: string, policyStamp: string): Promise<{ path: string; close: () => Promise<void> } | null> {
+export async function listenCliSocket(core: Core, dataDir: string, policyStamp: string, tokenIsValid: TokenCheck): Promise<{ path: string; close: () => Promise<void> } | null> {
   const path = cliSocketPath(dataDir);
   ensurePrivateDir(dirname(path));
   if (existsSync(path)) {
@@ -107,7 +108,7 @@ export async function listenCliSocket(core: Core, dataDir: string, policyStamp: 
   }
   const server: Server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
-    handle(core, socket, policyStamp).catch(() => socket.destroy());
+    handle(core, socket, policyStamp, tokenIsValid).catch(() => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

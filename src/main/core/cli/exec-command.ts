@@ -92,10 +92,12 @@ export function registerExecCommand(program: Command): void {
         const pendingId = ran.find((r) => r.error?.code === 'approval_required' && r.error.approvalId)?.error?.approvalId;
         let interrupted = false;
         if (pendingId) {
-          // Deciding or waiting for an approval works on the store, shared with any server.
+          // Waiting reads the store, shared with any server; deciding at the prompt goes to the
+          // server that queued the approval (it owns the queue), else to this process.
           local ??= await import('./exec-local');
           core ??= local.openCore();
-          const settled = await local.settleApproval(core, pendingId, held, { interactive, wait: flags.wait === true });
+          const desk = probe.kind === 'server' ? local.serverDesk(dataDir, core) : local.coreDesk(core);
+          const settled = await local.settleApproval(desk, pendingId, held, { interactive, wait: flags.wait === true });
           interrupted = settled.interrupted;
           if (hold) {
             settled.lines.forEach(emit);

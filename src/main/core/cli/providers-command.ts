@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
-import { Core } from '../compose';
+import type { Core } from '../compose';
 import { LlmCallError, ProviderSettingsError } from '../llm';
 import { escapeControls } from '../../../shared/text/escape-controls';
+import { requestViaServer, serverFor } from './cli-client';
 import { CliFailure, UsageError } from './exit';
-import { cliName } from '../config';
+import { cliName, resolvePaths } from '../config';
+
+const VERBOSE = 'say on stderr whether this goes through the running server or works on the data dir here';
+
+/** A core on the data dir, loaded only when no server runs for it. */
+async function localCore(): Promise<Core> {
+  const { Core } = await import('../compose');
+  return new Core();
+}
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError(`--api-key-stdin reads the key from standard input: pipe it in (e.g. \`secret-tool lookup … | ${cliName()} providers add …\`)`);
@@ -25,7 +34,7 @@ export function registerProvidersCommand(program: Command): void {
     .description('Providers in effect and where their keys come from (keys are never shown)')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
-      const core = new Core();
+      const core = await localCore();
       try {
         const list = await core.providers.list();
         if (flags.json) {
@@ -49,13 +58,22 @@ export function registerProvidersCommand(program: Command): void {
     .option('--base-url <url>', 'OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (omit for OpenAI)')
     .option('--local', 'runs on this machine or network: free, allowed for sensitive data, not budgeted')
     .option('--api-key-stdin', 'read the API key from standard input (never pass keys as arguments: they show in ps)')
-    .action(async (name: string, flags: { baseUrl?: string; local?: boolean; apiKeyStdin?: boolean }) => {
+    .option('--verbose', VERBOSE)
+    .action(async (name: string, flags: { baseUrl?: string; local?: boolean; apiKeyStdin?: boolean; verbose?: boolean }) => {
       const apiKey = flags.apiKeyStdin ? await readStdin() : null;
       if (flags.apiKeyStdin && !apiKey) throw new UsageError('no API key on standard input');
-      const core = new Core();
+      const done = () => process.stderr.write(`provider ${name} added${apiKey ? ' (key stored in the OS keychain)' : ''}; restart a running server to use it\n`);
+      // A settings change goes through the running server, which records it in its own audit
+      // trail; the key travels over the 0700 socket, never on a command line.
+      const connection = await serverFor(resolvePaths().dataDir, 'providers add', flags.verbose === true);
+      if (connection) {
+        await requestViaServer(connection, { type: 'providers.add', name, baseURL: flags.baseUrl, local: flags.local, apiKey }, (m) => m.type === 'reply');
+        return void done();
+      }
+      const core = await localCore();
       try {
         await core.providers.add({ name, baseURL: flags.baseUrl, local: flags.local }, apiKey).catch(fail);
-        process.stderr.write(`provider ${name} added${apiKey ? ' (key stored in the OS keychain)' : ''}; restart a running server to use it\n`);
+        done();
       } finally {
         await core.close();
       }
@@ -65,14 +83,19 @@ export function registerProvidersCommand(program: Command): void {
     .command('remove')
     .description('Remove a provider added here, and its key from the keychain')
     .argument('<name>')
-    .action(async (name: string) => {
-      const core = new Core();
-      try {
-        await core.providers.remove(name).catch(fail);
-        process.stderr.write(`provider ${name} removed\n`);
-      } finally {
-        await core.close();
+    .option('--verbose', VERBOSE)
+    .action(async (name: string, flags: { verbose?: boolean }) => {
+      const connection = await serverFor(resolvePaths().dataDir, 'providers remove', flags.verbose === true);
+      if (connection) await requestViaServer(connection, { type: 'providers.remove', name }, (m) => m.type === 'reply');
+      else {
+        const core = await localCore();
+        try {
+          await core.providers.remove(name).catch(fail);
+        } finally {
+          await core.close();
+        }
       }
+      process.stderr.write(`provider ${name} removed\n`);
     });
 
   for (const [command, description] of [
@@ -84,7 +107,7 @@ export function registerProvidersCommand(program: Command): void {
       .description(description)
       .argument('<name>')
       .action(async (name: string) => {
-        const core = new Core();
+        const core = await localCore();
         try {
           const result = await core.testProvider(name);
           if (!result.ok) throw new CliFailure(`${name}: ${result.error.message}`);

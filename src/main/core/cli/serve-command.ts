@@ -66,13 +66,16 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
   const port = address && typeof address === 'object' ? address.port : settings.port;
   const shownHost = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${port}`;
-  // The thin client's way in: `fleetmind exec` shares this server's policy and SSH pool.
+  // The thin client's way in: exec, approval decisions and settings changes from the CLI run here.
   try {
-    cliSocket = await listenCliSocket(core, dataDir, policyStamp);
+    // Only the operator token: scoped tokens exist for other programs and never approve.
+    cliSocket = await listenCliSocket(core, dataDir, policyStamp, (token) => credentials.operator.matches(token));
     if (!cliSocket) process.stderr.write('fleetmind: another server answers on this data dir\'s CLI socket; CLI commands will go to it\n');
   } catch (err) {
     process.stderr.write(`fleetmind: the CLI socket is off (CLI commands run locally): ${(err as Error).message}\n`);
   }
+  // Metrics are collected while the server runs (each host on its own schedule; runs wait for the policy).
+  core.startMetrics();
   writeServerRecord(dataDir, url);
   return {
     url,

@@ -10,6 +10,7 @@ import { PatternSet } from './glob';
 import { pathCandidates, UNKNOWN_CWD } from './paths';
 import { readsDifferentlyFromBash } from './posix-shell';
 import { recursionFindings } from './recursion';
+import { TextMemo } from './text-memo';
 import { loginArgv0Findings, parseShellInvocation, shellStartupFindings, STARTUP_FILE_VARIABLES, startupVariableFindings } from './shell-startup';
 import type { CompiledRule, RuleInput, RuleSet } from './ruleset';
 import { ANYWHERE_CWD, normalizePath, resolveDirectory, ScriptWalker, type Redirect, type ScriptItem, type SimpleCommand, type StdinSource } from './script';
@@ -93,13 +94,16 @@ function describeCharacter(text: string): string {
 export class Evaluator {
   private readonly grammars = new Map<string, ArgGrammar>();
 
+  /** Parses of texts walked from a clean start (no variables, directory unknown): the same for every host (text-memo.ts). */
+  private readonly parsed = new TextMemo<{ items: ScriptItem[]; hasError: boolean }>();
+
   constructor(
     private readonly policy: CompiledPolicy,
     private readonly parser: BashParser,
   ) {}
 
   /** Judges a command line (bash syntax). */
-  evaluateScript(text: string, ctx: EvaluationContext, depth = 0, scope = new VariableScope(), cwd: string | null = null): { findings: Finding[]; items: ScriptItem[] } {
+  evaluateScript(text: string, ctx: EvaluationContext, depth = 0, scope?: VariableScope, cwd: string | null = null): { findings: Finding[]; items: ScriptItem[] } {
     const label = quote(text);
     if (depth > this.policy.settings.maxNesting) {
       return { findings: [make('ask', 'unknown', label, `commands are nested more than ${this.policy.settings.maxNesting} levels deep`)], items: [] };
@@ -112,7 +116,10 @@ export class Evaluator {
       // Judged all the same (a deny still wins), but never allowed: the shell may not see what was judged.
       hidden.push(make('ask', 'unknown', label, `the command contains the invisible or control character ${describeCharacter(text)}, which the shell may read differently from this check`, false));
     }
-    const { items, hasError } = this.parser.withTree(text, (root) => ({ items: new ScriptWalker(scope, cwd).walk(root), hasError: root.hasError }));
+    const parse = () => this.parser.withTree(text, (root) => ({ items: new ScriptWalker(scope ?? new VariableScope(), cwd).walk(root), hasError: root.hasError }));
+    // What the walk finds depends on the text, the variables known before it and the directory; from a clean start, on the text alone.
+    // (Checking the rules' examples at load, which traces, parses each example once anyway.)
+    const { items, hasError } = scope === undefined && cwd === null && !ctx.trace ? this.parsed.get(text, parse) : parse();
     const findings: Finding[] = [...hidden];
     if (hasError && !items.some((i) => i.kind === 'syntax_error')) {
       findings.push(make('ask', 'unknown', label, 'the command could not be parsed as bash'));

@@ -9,7 +9,7 @@ const LAYERS = [
   ['store'],
   ['secrets', 'safety', 'privacy'],
   ['llm', 'fleet', 'mcp'],
-  ['monitor'],
+  ['monitor', 'metrics'],
   ['tools'],
   ['remediation'],
   ['agent'],

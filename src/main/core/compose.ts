@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import type {
   AuditPage,
   AuditQuery,
@@ -19,18 +20,20 @@ import type {
 } from '../../shared/protocol';
 import type { ApprovalRecord, NewApproval } from './store';
 import { ApprovalService, ChatService, ModelEngine, OfflineEngine, rememberRefusal, type ChatEngine } from './agent';
-import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings } from './llm';
+import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings, RedactionSessions } from './llm';
 import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
-import { executionConfig, Fleet, Inventory, keychainPassphrases, sshConfig } from './fleet';
-import { AuditLog, auditConfig, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, SafetyGate, USER_POLICY_FILE, type AuditCheckpointReason, type AuditSink } from './safety';
+import { executionConfig, Fleet, Inventory, keychainPassphrases, LocalExecutor, sshConfig, SshExecutor } from './fleet';
+import { MetricsService, metricsConfig } from './metrics';
+import { AuditLog, auditConfig, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, policySnapshotLocation, SafetyGate, USER_POLICY_FILE, type AuditCheckpointReason, type AuditSink } from './safety';
 import { auditLogId, SyslogAnchor } from './audit-anchor';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
 import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
 import { FLEETMIND_VERSION } from './version';
 import { terminalSafeLog } from './log-stream';
+import { lazyLogger } from './lazy-logger';
 
 /** How long an operator has to decide on a queued command before it expires unrun. */
 const APPROVAL_TTL_MS = 30 * 60 * 1000;
@@ -87,17 +90,31 @@ export class Core implements CoreFacade {
   /** Writes checkpoint heads to the system log when `audit.anchor: syslog` is set. */
   readonly auditAnchor: SyslogAnchor | null;
   private readonly startedAt = performance.now();
+  private metricsService: MetricsService | null = null;
 
   constructor(options: CoreOptions = {}) {
     this.config = new Config(options);
-    this.logger = options.logger ?? pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, terminalSafeLog(pino.destination(2)));
-    this.store = Store.open(this.config.paths.dataDir);
+    this.logger =
+      options.logger ??
+      lazyLogger(() => {
+        const pino = createRequire(import.meta.url)('pino') as typeof import('pino');
+        return pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, terminalSafeLog(pino.destination(2)));
+      });
+    // Privacy at rest: the store redacts what it writes with the same per-conversation sessions
+    // the router uses for remote models, so stored history and live requests share placeholders.
+    const redaction = new RedactionSessions();
+    this.store = Store.open(this.config.paths.dataDir, { redact: (text, conversationId) => redaction.for(conversationId).redactText(text) });
     // The grammar and rules load in the background; until then every command is refused (fail closed).
     useBaselineWasmCompiler();
     this.policy = new DeferredPolicy(
       loadDefaultPolicy({
         userPolicyFile: join(this.config.paths.dataDir, USER_POLICY_FILE),
-        verificationCacheDir: join(this.config.paths.dataDir, 'cache'),
+        snapshot: policySnapshotLocation(this.config.paths.dataDir),
+        // A snapshot that does not verify is never used; it means tampering, corruption or a lost key, so it is said.
+        onSnapshot: (event) => {
+          if (event.kind === 'rejected') this.logger.warn({ path: event.path, reason: event.reason }, 'policy snapshot rejected; compiled the policy from its YAML instead');
+          else if (event.kind === 'write-failed') this.logger.debug({ path: event.path, reason: event.reason }, 'could not write the policy snapshot');
+        },
         dataDir: this.config.paths.dataDir,
         resolveHostTags: (host) => this.store.hosts.get(host)?.tags ?? [],
       }),
@@ -144,6 +161,8 @@ export class Core implements CoreFacade {
       this.config.get(toolsConfig).readCacheTtlMs,
       this.audit,
     );
+    // metrics_query reads the store through whichever metrics service exists (created on first use).
+    this.tools.metrics = { query: (q) => this.metrics.query(q), listSeries: (h) => this.metrics.listSeries(h), hostStatus: (h) => this.metrics.hostStatus(h) };
     const offline = new OfflineEngine(this.tools, this.inventory);
 
     const env = options.env ?? process.env;
@@ -163,7 +182,7 @@ export class Core implements CoreFacade {
         }),
     );
     this.budget = new BudgetGuard(this.store.usage, llm.budget);
-    this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget);
+    this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget, redaction);
     this.modelEngine = this.router.available
       ? new ModelEngine(this.router, this.tools, this.inventory, this.store.conversations, offline, catalog, llm)
       : null;
@@ -194,6 +213,43 @@ export class Core implements CoreFacade {
   /** Revokes a remembered rule by id or unique prefix (audited); throws ApprovalError. */
   revokeRule(idOrPrefix: string, actor: string): RuleRevoked {
     return { revoked: this.approvals.revokeRule(idOrPrefix, actor) };
+  }
+
+  /**
+   * Stored time series and, once startMetrics() ran, the collector's status. Until then a
+   * read-only view: a CLI command or chat beside a running server reads what it stored
+   * (its open window from the journal) and never writes.
+   */
+  get metrics(): MetricsService {
+    this.metricsService ??= new MetricsService({ db: this.store.db, config: this.config.get(metricsConfig), readOnly: true });
+    return this.metricsService;
+  }
+
+  /**
+   * Starts collecting from every host of the inventory (the server and the desktop app):
+   * the fixed read-only collector script through the safety gate, on per-host schedules.
+   */
+  startMetrics(): MetricsService {
+    if (this.metricsService && !this.metricsService.store.readOnly) return this.metricsService;
+    void this.metricsService?.stop();
+    const service = new MetricsService({
+      db: this.store.db,
+      config: this.config.get(metricsConfig),
+      settings: this.store.settings,
+      collection: {
+        hosts: () => this.inventory.list(),
+        // Not the fleet's auditing executors: the collector writes one summary per host and hour instead of a row per run.
+        executor: (host) => (host.transport === 'local' ? new LocalExecutor(host) : new SshExecutor(host, this.fleet.sshPool)),
+        gate: this.gate,
+        audit: this.audit,
+        logger: this.logger,
+        // Prometheus / node_exporter credentials (keychain accounts named in metrics.sources).
+        secrets: this.secrets,
+      },
+    });
+    this.metricsService = service;
+    service.start();
+    return service;
   }
 
   /** Resolves when the safety policy is loaded; rejects with the reason when it cannot be (a broken rule). */
@@ -229,13 +285,19 @@ export class Core implements CoreFacade {
     } catch {
       hosts = [];
     }
-    const verdicts = hosts.map((h) => this.gate.evaluate({ command: record.command, host: h.name, requester: 'view', tags: h.tags }));
-    const refusal = rememberRefusal(record.command, verdicts);
+    // Judged as it would run: the exact text when this process holds it (the stored one may be redacted).
+    const command = this.store.approvals.exactCommand(record.id) ?? record.command;
+    const verdicts = hosts.map((h) => this.gate.evaluate({ command, host: h.name, requester: 'view', tags: h.tags }));
+    const refusal = rememberRefusal(command, verdicts);
     const rememberable = refusal === null;
     const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     const rootHosts = hosts.filter((h) => (h.transport === 'local' ? runningAsRoot : h.user === 'root')).map((h) => h.name);
-    const { conversationId, requester, policyVersion, status, decidedAt, decisionReason, ...pending } = record;
-    return { ...pending, conversationId, requester, policyVersion, status, decidedAt, decisionReason, rememberable, notRememberable: refusal, rootHosts };
+    // Production hosts the command would change: approving needs their names typed (the approval service checks).
+    const typed = record.status === 'pending' ? hosts.flatMap((h, i) => (verdicts[i]?.decision === 'ask' && verdicts[i]?.confirmation === 'typed-host' ? [{ host: h.name, tag: verdicts[i]?.confirmationTag ?? 'production' }] : [])) : [];
+    const confirmation = typed.length > 0 ? { kind: 'typed-host' as const, hosts: typed.map((t) => t.host), reasons: typed.map((t) => `${t.host} is tagged ${t.tag}: type its name to approve`) } : null;
+    // The digest stays in the store and the audit log; the protocol's view has no field for it.
+    const { conversationId, requester, policyVersion, status, decidedAt, decisionReason, commandSha256: _digest, ...pending } = record;
+    return { ...pending, conversationId, requester, policyVersion, status, decidedAt, decisionReason, rememberable, notRememberable: refusal, rootHosts, confirmation };
   }
 
   listApprovals(): ApprovalList {
@@ -304,6 +366,8 @@ export class Core implements CoreFacade {
   async close(): Promise<void> {
     // Signed before anything asynchronous, so a caller that does not await close() still gets it.
     this.flushAudit('close');
+    // Collection stops (runs in flight are cancelled) and the open metric window is journaled before the pool and the store close.
+    await this.metricsService?.stop();
     await this.fleet.close();
     // Closing the fleet may have recorded cancelled executions.
     this.flushAudit('close');

@@ -1,5 +1,6 @@
 import type { UsageRow, UsageTotals } from './store';
 import type { BudgetStatus, ProviderSettings } from './llm';
+import type { MetricsService } from './metrics';
 import type {
   AuditPage,
   AuditQuery,
@@ -55,6 +56,8 @@ export interface CoreFacade {
   subscribe(conversationId: string, listener: (event: ChatEvent) => void): () => void;
   usageReport(by: 'day' | 'model' | 'conversation', sinceDay?: string): UsageReport;
   readonly providers: ProviderSettings;
+  /** Stored time series and collector status per host (the server starts collection). */
+  readonly metrics?: MetricsService;
   testProvider(name: string): Promise<{ ok: true; models: string[]; latencyMs: number } | { ok: false; error: { code: 'not_found' | 'unavailable'; message: string } }>;
   close(): Promise<void>;
 }

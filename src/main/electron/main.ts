@@ -64,6 +64,8 @@ function main(): void {
       enforceContentSecurityPolicy(session.defaultSession, devServerUrl);
       denyAllPermissions(session.defaultSession);
       registerIpcHandlers(core, origin, core.logger);
+      // The desktop app collects metrics as the headless server does.
+      core.startMetrics();
       // Turns nobody asked for in this window (the agent continuing after an approval) reach it here.
       core.subscribe('*', (event) => {
         for (const window of BrowserWindow.getAllWindows()) {

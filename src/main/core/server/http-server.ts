@@ -14,6 +14,7 @@ import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 import { hostRoutes } from './routes/hosts';
 import { metricsRoutes } from './routes/metrics';
+import { metricSeriesRoutes } from './routes/metric-series';
 import { providerRoutes } from './routes/providers';
 import { sessionRoutes } from './routes/session';
 import { registerUi } from './routes/ui';
@@ -135,6 +136,7 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
 
   await app.register(healthRoutes, { core });
   await app.register(metricsRoutes, { core });
+  await app.register(metricSeriesRoutes, { core });
   await app.register(chatRoutes, { core });
   await app.register(conversationRoutes, { core });
   await app.register(usageRoutes, { core });

@@ -1,0 +1,12 @@
+export { MetricsService, type MetricsServiceDeps } from './service';
+export { metricsConfig, hostSettings, retentionOf, type MetricsConfig, type HostCollectorSettings, type CollectorOverride } from './config';
+export { MetricStore, DEFAULT_RETENTION, type Retention, type MetricStoreOptions, type MetricStoreStats } from './metric-store';
+export { CollectorRunner, COLLECTOR_REQUESTER, phaseOf, type CollectorStatus, type CollectorState, type ProcessSnapshotView, type CollectOutcome, type CollectorDeps } from './collector';
+export { COLLECTOR_SCRIPT, COLLECTOR_SCRIPT_SHA256, COLLECTOR_FILES } from './script';
+export { deriveSample, DEFAULT_DERIVE_OPTIONS, type SeriesValue, type DeriveOptions, type ProcessSnapshot } from './derive';
+export { parseCollectorOutput, CollectorOutputError, type RawSample } from './parse';
+export { METRICS, unitOf, parseSeriesSelector, formatSeries, canonicalLabels, isLabelName, isMetricName, SelectorSyntaxError, type MetricUnit, type Labels } from './names';
+export { TIERS, niceStep, type Tier } from './downsample';
+export { parseTimeArg, parseDurationMs, TimeArgError } from './time-args';
+export { sparkline, summarize, formatValue } from './sparkline';
+export type { SampleBatch, SampleSink, MetricSource, SeriesInfo, SeriesQuery, SeriesQueryResult, QueryOutcome, SeriesReader, Aggregate } from './types';

@@ -1,0 +1,190 @@
+import type { Host } from '../../../shared/protocol';
+import type { Executor } from '../fleet';
+import type { AuditSink, SafetyGate } from '../safety';
+import type { SecretStore } from '../secrets';
+import type { SettingsRepository, SqliteDatabase } from '../store';
+import { CollectorRunner, type CollectorStatus, type ProcessSnapshotView } from './collector';
+import { hostSettings, retentionOf, type MetricsConfig } from './config';
+import { MetricStore } from './metric-store';
+import { NodeExporterSource, PrometheusSource } from './prometheus';
+import { COLLECTOR_SCRIPT_SHA256 } from './script';
+import type { MetricSource, QueryOutcome, SeriesInfo, SeriesQuery, SeriesReader } from './types';
+
+/** How often open journal points are written (a crash loses at most this much). */
+const JOURNAL_MS = 5_000;
+/** How often idle windows are sealed, rollups computed and retention applied. */
+const MAINTAIN_MS = 60_000;
+const DEFINITION_KEY = 'metrics.collectorDefinition';
+
+export interface MetricsServiceDeps {
+  db: SqliteDatabase;
+  config: MetricsConfig;
+  /** Where the collector definition is remembered between runs (an audit row when it changes). */
+  settings?: SettingsRepository;
+  /** For collection (the server); without them the service only reads. */
+  collection?: {
+    hosts(): Host[];
+    executor(host: Host): Executor;
+    gate: SafetyGate;
+    audit: AuditSink;
+    logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+    /** Where Prometheus and node_exporter credentials are read (keychain accounts named in the config). */
+    secrets?: SecretStore;
+  };
+  readOnly?: boolean;
+  now?: () => number;
+}
+
+/**
+ * Metrics for every face: the store, the SSH collector (started by the server only),
+ * other sources and readers (a Prometheus server, later), status per host.
+ */
+export class MetricsService {
+  readonly store: MetricStore;
+  readonly collector: CollectorRunner | null;
+  private readonly sources: MetricSource[] = [];
+  private readonly readers: SeriesReader[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private started = false;
+  private maintaining = false;
+
+  constructor(private readonly deps: MetricsServiceDeps) {
+    this.store = new MetricStore(deps.db, { retention: retentionOf(deps.config), readOnly: deps.readOnly, now: deps.now });
+    const c = deps.collection;
+    this.collector = c
+      ? new CollectorRunner({
+          hosts: c.hosts,
+          // One source per host: the collector leaves hosts fed by Prometheus or node_exporter alone.
+          settings: (host) => {
+            const s = hostSettings(deps.config, host);
+            return s.source === 'collector' ? s : { ...s, enabled: false };
+          },
+          executor: c.executor,
+          gate: c.gate,
+          audit: c.audit,
+          logger: c.logger,
+          now: deps.now,
+        })
+      : null;
+    if (this.collector) this.sources.push(this.collector);
+    if (c) {
+      const common = { hosts: c.hosts, settings: (host: Host) => hostSettings(deps.config, host), secrets: c.secrets, logger: c.logger, now: deps.now };
+      // Idle (a reconcile every few seconds) until a host's source is node_exporter.
+      this.sources.push(new NodeExporterSource({ ...common, config: deps.config.sources.nodeExporter }));
+      if (deps.config.sources.prometheus) this.sources.push(new PrometheusSource({ ...common, config: deps.config.sources.prometheus }));
+    }
+  }
+
+  /** Another source writing into the same store (e.g. a Prometheus scraper mapping node_exporter onto these names). */
+  addSource(source: MetricSource): void {
+    this.sources.push(source);
+    if (this.started) source.start(this.store);
+  }
+
+  /** Another reader consulted for series this store does not have (e.g. a remote Prometheus). */
+  addReader(reader: SeriesReader): void {
+    this.readers.push(reader);
+  }
+
+  /** Starts collecting (the server and the desktop app; never a one-shot CLI command). */
+  start(): void {
+    if (this.started || this.store.readOnly) return;
+    this.started = true;
+    this.recordDefinition();
+    for (const s of this.sources) s.start(this.store);
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(JOURNAL_MS, () => this.safely('journal', () => this.store.flushJournal()));
+    every(MAINTAIN_MS, () => void this.maintain());
+    void this.maintain();
+  }
+
+  /** One audit row whenever what the collector runs or how often changes (compared with the last start). */
+  private recordDefinition(): void {
+    const c = this.deps.collection;
+    if (!c || !this.deps.settings) return;
+    const cfg = this.deps.config;
+    const definition = { scriptSha256: COLLECTOR_SCRIPT_SHA256, enabled: cfg.enabled, intervalSeconds: cfg.intervalSeconds, timeoutSeconds: cfg.timeoutSeconds, hosts: cfg.hosts, tags: cfg.tags, filesystems: cfg.filesystems, source: cfg.source, sources: cfg.sources };
+    const previous = this.deps.settings.get<unknown>(DEFINITION_KEY);
+    if (JSON.stringify(previous) === JSON.stringify(definition)) return;
+    this.deps.settings.set(DEFINITION_KEY, definition);
+    c.audit.record({ kind: 'settings', actor: 'metrics:collector', subject: 'metrics collector definition', data: { ...definition, previous: previous ?? null } });
+  }
+
+  /** Seals, rolls up and trims in slices, yielding between them so requests keep flowing. */
+  async maintain(): Promise<void> {
+    if (this.maintaining || this.store.readOnly) return;
+    this.maintaining = true;
+    try {
+      // Bounded: each call handles a slice; a full pass ends the loop.
+      for (let i = 0; i < 100_000; i++) {
+        let done = true;
+        this.safely('maintenance', () => {
+          done = this.store.maintain(200);
+        });
+        if (done) break;
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.maintaining = false;
+    }
+  }
+
+  private safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.collection?.logger?.warn({ err: (err as Error).message }, `metrics: ${what} failed`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.all(this.sources.map((s) => s.stop().catch(() => undefined)));
+    this.started = false;
+    if (!this.store.readOnly) this.store.close();
+  }
+
+  hosts(): string[] {
+    return [...new Set([...this.store.hosts(), ...this.readers.flatMap((r) => r.hosts())])].sort();
+  }
+
+  listSeries(host: string): SeriesInfo[] {
+    const local = this.store.listSeries(host);
+    const seen = new Set(local.map((s) => `${s.metric}${JSON.stringify(s.labels)}`));
+    const extra = this.readers.flatMap((r) => r.listSeries(host)).filter((s) => !seen.has(`${s.metric}${JSON.stringify(s.labels)}`));
+    return [...local, ...extra];
+  }
+
+  query(q: SeriesQuery): QueryOutcome {
+    const local = this.store.query(q);
+    if (local.ok || local.code === 'ambiguous') return local;
+    for (const r of this.readers) {
+      const other = r.query(q);
+      if (other.ok || other.code === 'ambiguous') return other;
+    }
+    return local;
+  }
+
+  /** Every host's status, from the one source that feeds it (`source` says which). */
+  status(): CollectorStatus[] {
+    const all: CollectorStatus[] = [];
+    for (const s of this.sources) {
+      const list = s === this.collector ? this.collector.status().map((x) => ({ ...x, source: 'collector' })) : ((s as Partial<{ status(): CollectorStatus[] }>).status?.() ?? []);
+      all.push(...list);
+    }
+    return all;
+  }
+
+  hostStatus(host: string): CollectorStatus | null {
+    return this.status().find((s) => s.host === host) ?? null;
+  }
+
+  processes(host: string): ProcessSnapshotView | null {
+    return this.collector?.processes(host) ?? null;
+  }
+}

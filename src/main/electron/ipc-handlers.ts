@@ -11,6 +11,7 @@ import {
   type InvokeResponse,
 } from '../../shared/protocol';
 import { ApprovalError, ChatError } from '../core/agent';
+import { Fleet, FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError } from '../core/fleet';
 import { ProviderSettingsError } from '../core/llm';
 import type { CoreFacade } from '../core/services';
 import type { IpcResult } from './ipc-result';
@@ -34,6 +35,8 @@ function send<C extends EventChannel>(contents: WebContents, channel: C, payload
 function toApiError(err: unknown, channel: string, logger: Logger): ApiError {
   if (err instanceof IpcFailure || err instanceof ChatError || err instanceof ApprovalError) return err.error;
   if (err instanceof ProviderSettingsError) return { code: err.code, message: err.message };
+  if (err instanceof FleetRequestError || err instanceof HostKeyConfirmationError) return { code: err.code, message: err.message };
+  if (err instanceof HostConnectionError) return err.toApiError();
   logger.error({ err, channel }, 'IPC handler failed');
   return { code: 'internal', message: `${channel} failed: ${err instanceof Error ? err.message : String(err)}` };
 }
@@ -46,6 +49,16 @@ function toApiError(err: unknown, channel: string, logger: Logger): ApiError {
 export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, logger: Logger): () => void {
   // The facade has no inventory listing yet; the composed Core carries one (as the HTTP server's fleet routes rely on too).
   const inventory = (core as { inventory?: { list(): Host[] } }).inventory;
+  const fleet = (core as { fleet?: unknown }).fleet;
+  const fleetHosts = fleet instanceof Fleet ? new FleetHosts(fleet) : null;
+  const hostsService = (): FleetHosts => {
+    if (!fleetHosts) throw new IpcFailure({ code: 'unavailable', message: 'this core has no fleet' });
+    return fleetHosts;
+  };
+  const metrics = () => {
+    if (!core.metrics) throw new IpcFailure({ code: 'unavailable', message: 'this core keeps no metrics' });
+    return core.metrics;
+  };
   // A closed window abandons its turns; the core stops working on them.
   const turns = new Map<number, Set<AbortController>>();
   const signalFor = (contents: WebContents): { signal: AbortSignal; release: () => void } => {
@@ -89,6 +102,27 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
     'fleetmind:hosts.list': () => {
       if (!inventory) throw new IpcFailure({ code: 'unavailable', message: 'this core has no inventory' });
       return { hosts: inventory.list() };
+    },
+    // The desktop user is the operator: the inventory is theirs to change, as over HTTP with the operator token.
+    'fleetmind:hosts.add': (request) => ({ host: hostsService().add(request) }),
+    'fleetmind:hosts.import': ({ kind, text, format }) => hostsService().import(kind, text, { format }),
+    'fleetmind:hosts.hostKey': ({ name }) => hostsService().hostKey(name),
+    'fleetmind:hosts.trust': async ({ name, fingerprint }) => {
+      const result = await hostsService().trust(name, fingerprint, 'desktop');
+      return { trusted: result.scan, replaced: result.replaced };
+    },
+    'fleetmind:metrics.hosts': () => ({ hosts: metrics().status() }),
+    'fleetmind:metrics.series': ({ host }) => {
+      const m = metrics();
+      return { host, series: m.listSeries(host).map(({ host: _h, ...s }) => s), collector: m.hostStatus(host) };
+    },
+    'fleetmind:metrics.query': ({ host, metric, labels, since, until, stepMs }) => {
+      if (since > until) throw new IpcFailure({ code: 'bad_request', message: 'since is after until' });
+      if (stepMs !== null && (until - since) / stepMs > 100_000) throw new IpcFailure({ code: 'bad_request', message: 'step gives more than 100000 points' });
+      const outcome = metrics().query({ host, metric, labels: { ...labels }, since, until, stepMs, agg: 'avg' });
+      if (!outcome.ok) throw new IpcFailure({ code: outcome.code === 'ambiguous' ? 'bad_request' : 'not_found', message: outcome.message });
+      const { host: h, metric: name, labels: l, unit, points, stepMs: s, resolution, source } = outcome.result;
+      return { host: h, metric: name, labels: { ...l }, unit, points, stepMs: s, resolution, source };
     },
     'fleetmind:providers.list': async () => ({ providers: await core.providers.list() }),
     'fleetmind:providers.add': async ({ apiKey, ...provider }) => {

@@ -4,6 +4,7 @@ import type { Health } from '../../shared/protocol';
 import { ApprovalDialog, ApprovalsBadge, ApprovalsStoreProvider, createApprovalsStore, type ApprovalsStore } from '../features/approvals';
 import { AuditStoreProvider, AuditView, createAuditStore } from '../features/audit';
 import { ChatStoreProvider, ChatView, createChatStore } from '../features/chat';
+import { createFleetStore, FleetStoreProvider, FleetView } from '../features/fleet';
 import { createRulesStore, RulesStoreProvider, RulesView } from '../features/rules';
 import { createSettingsStore, SettingsStoreProvider, SettingsView } from '../features/settings';
 import { BudgetBanner, createUsageStore, UsageStoreProvider, UsageView } from '../features/usage';
@@ -45,7 +46,7 @@ function createStores(transport: Transport) {
     approvals?.getState().setEnabled(value);
     if (value) void usage.getState().load();
   };
-  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), rules: createRulesStore(transport), setOperator };
+  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), rules: createRulesStore(transport), fleet: createFleetStore(transport), setOperator };
 }
 
 /** The shell: header with pages, host, engine and connection; the page below; the approval dialog over it. */
@@ -55,7 +56,7 @@ export function App({ transport }: { transport: Transport }) {
   const [connection, setConnection] = useState<Connection>('connecting');
   const [operator, setOperator] = useState(false);
   const requestedRoute = useRoute();
-  // Rules, usage, audit and settings are operator pages; a guest session sees the chat whatever the URL says.
+  // Fleet, rules, usage, audit and settings are operator pages; a guest session sees the chat whatever the URL says.
   const route = operator ? requestedRoute : 'chat';
   const budgetState = useStore(stores.usage, (s) => s.report?.budget.state ?? 'ok');
 
@@ -125,6 +126,13 @@ export function App({ transport }: { transport: Transport }) {
                 <ChatView />
               </ChatStoreProvider>
             </div>
+            {route === 'fleet' && (
+              <div className="app-page">
+                <FleetStoreProvider store={stores.fleet}>
+                  <FleetView />
+                </FleetStoreProvider>
+              </div>
+            )}
             {route === 'rules' && (
               <div className="app-page">
                 <RulesStoreProvider store={stores.rules}>

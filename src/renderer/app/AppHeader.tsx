@@ -9,6 +9,7 @@ const CONNECTION_TEXT: Record<Connection, string> = { connecting: 'connecting…
 
 const PAGES: { route: Route; label: string }[] = [
   { route: 'chat', label: 'Chat' },
+  { route: 'fleet', label: 'Fleet' },
   { route: 'rules', label: 'Rules' },
   { route: 'usage', label: 'Usage' },
   { route: 'audit', label: 'Audit' },

@@ -12,6 +12,13 @@ import {
   ErrorResponseSchema,
   HealthSchema,
   HostListSchema,
+  HostAddedSchema,
+  HostImportResultSchema,
+  HostKeyScanSchema,
+  HostTrustedSchema,
+  CollectorStatusListSchema,
+  MetricQueryResponseSchema,
+  MetricSeriesListSchema,
   ProviderListSchema,
   RememberedRuleListSchema,
   ProviderTestResultSchema,
@@ -35,6 +42,15 @@ import {
   type ErrorCode,
   type Health,
   type HostList,
+  type HostAdded,
+  type HostAddRequest,
+  type HostImportRequest,
+  type HostImportResult,
+  type HostKeyScanView,
+  type HostTrusted,
+  type CollectorStatusList,
+  type MetricQueryResponse,
+  type MetricSeriesList,
   type ProviderList,
   type ProviderTestResult,
   type RemoveProviderResponse,
@@ -44,7 +60,7 @@ import {
   type UsageReport,
 } from '../../shared/protocol';
 import { SseParser } from './sse';
-import { TransportError, type Session, type Transport } from './transport';
+import { TransportError, type MetricsQuery, type Session, type Transport } from './transport';
 
 /** Reconnect delays for a conversation's event stream: quick at first, then patient. */
 const RESUBSCRIBE_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
@@ -185,6 +201,39 @@ export class HttpTransport implements Transport {
 
   async listHosts(): Promise<HostList> {
     return this.parse(await this.send('/api/hosts'), HostListSchema);
+  }
+
+  async addHost(request: HostAddRequest): Promise<HostAdded> {
+    return this.parse(await this.send('/api/hosts', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }), HostAddedSchema);
+  }
+
+  async importHosts(request: HostImportRequest): Promise<HostImportResult> {
+    return this.parse(await this.send('/api/hosts/import', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }), HostImportResultSchema);
+  }
+
+  async scanHostKey(name: string): Promise<HostKeyScanView> {
+    return this.parse(await this.send(`/api/hosts/${encodeURIComponent(name)}/hostkey`), HostKeyScanSchema);
+  }
+
+  async trustHost(name: string, fingerprint: string): Promise<HostTrusted> {
+    const response = await this.send(`/api/hosts/${encodeURIComponent(name)}/trust`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ fingerprint }) });
+    return this.parse(response, HostTrustedSchema);
+  }
+
+  async metricsHosts(): Promise<CollectorStatusList> {
+    return this.parse(await this.send('/api/metrics/hosts'), CollectorStatusListSchema);
+  }
+
+  async metricsSeries(host: string): Promise<MetricSeriesList> {
+    return this.parse(await this.send(`/api/metrics/series?${new URLSearchParams({ host })}`), MetricSeriesListSchema);
+  }
+
+  async metricsQuery(query: MetricsQuery): Promise<MetricQueryResponse> {
+    const params = new URLSearchParams({ host: query.host, metric: query.metric, since: new Date(query.since).toISOString(), until: new Date(query.until).toISOString() });
+    if (query.stepMs !== null) params.set('step', `${Math.round(query.stepMs / 1000)}s`);
+    // Label values come from hosts (mount points, interface names): the metric carries none, each label is its own parameter.
+    for (const [key, value] of Object.entries(query.labels)) params.append(key, value);
+    return this.parse(await this.send(`/api/metrics/query?${params}`), MetricQueryResponseSchema);
   }
 
   async listProviders(): Promise<ProviderList> {

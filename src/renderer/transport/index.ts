@@ -3,7 +3,7 @@ import { IpcTransport } from './ipc-transport';
 import type { Transport } from './transport';
 
 export { TransportError, toApiError } from './transport';
-export type { Session, Transport } from './transport';
+export type { MetricsQuery, Session, Transport } from './transport';
 
 /**
  * Electron's preload exposes `window.fleetmind`; a browser served by the headless server

@@ -15,6 +15,15 @@ import {
   type FleetmindBridge,
   type Health,
   type HostList,
+  type HostAdded,
+  type HostAddRequest,
+  type HostImportRequest,
+  type HostImportResult,
+  type HostKeyScanView,
+  type HostTrusted,
+  type CollectorStatusList,
+  type MetricQueryResponse,
+  type MetricSeriesList,
   type ProviderList,
   type ProviderTestResult,
   type RemoveProviderResponse,
@@ -23,7 +32,7 @@ import {
   type UsageQuery,
   type UsageReport,
 } from '../../shared/protocol';
-import { toApiError, TransportError, type Session, type Transport } from './transport';
+import { toApiError, TransportError, type MetricsQuery, type Session, type Transport } from './transport';
 
 declare global {
   interface Window {
@@ -123,6 +132,34 @@ export class IpcTransport implements Transport {
 
   listHosts(): Promise<HostList> {
     return this.call(() => this.bridge.invoke('fleetmind:hosts.list', {}));
+  }
+
+  addHost(request: HostAddRequest): Promise<HostAdded> {
+    return this.call(() => this.bridge.invoke('fleetmind:hosts.add', request));
+  }
+
+  importHosts(request: HostImportRequest): Promise<HostImportResult> {
+    return this.call(() => this.bridge.invoke('fleetmind:hosts.import', request));
+  }
+
+  scanHostKey(name: string): Promise<HostKeyScanView> {
+    return this.call(() => this.bridge.invoke('fleetmind:hosts.hostKey', { name }));
+  }
+
+  trustHost(name: string, fingerprint: string): Promise<HostTrusted> {
+    return this.call(() => this.bridge.invoke('fleetmind:hosts.trust', { name, fingerprint }));
+  }
+
+  metricsHosts(): Promise<CollectorStatusList> {
+    return this.call(() => this.bridge.invoke('fleetmind:metrics.hosts', {}));
+  }
+
+  metricsSeries(host: string): Promise<MetricSeriesList> {
+    return this.call(() => this.bridge.invoke('fleetmind:metrics.series', { host }));
+  }
+
+  metricsQuery(query: MetricsQuery): Promise<MetricQueryResponse> {
+    return this.call(() => this.bridge.invoke('fleetmind:metrics.query', query));
   }
 
   listProviders(): Promise<ProviderList> {

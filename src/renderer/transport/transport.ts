@@ -15,6 +15,15 @@ import type {
   ErrorCode,
   Health,
   HostList,
+  HostAdded,
+  HostAddRequest,
+  HostImportRequest,
+  HostImportResult,
+  HostKeyScanView,
+  HostTrusted,
+  CollectorStatusList,
+  MetricQueryResponse,
+  MetricSeriesList,
   RememberedRuleList,
   RuleRevoked,
   ProviderList,
@@ -23,6 +32,16 @@ import type {
   UsageQuery,
   UsageReport,
 } from '../../shared/protocol';
+
+/** A metrics query as the renderer asks it; both faces turn it into their own request. */
+export interface MetricsQuery {
+  host: string;
+  metric: string;
+  labels: Record<string, string>;
+  since: number;
+  until: number;
+  stepMs: number | null;
+}
 
 /** What this window may do beyond chatting: the browser learns it from /api/session. */
 export interface Session {
@@ -58,6 +77,19 @@ export interface Transport {
   listApprovals(): Promise<ApprovalList>;
   decideApproval(id: string, decision: ApprovalDecisionRequest): Promise<ApprovalDecisionResponse>;
   listHosts(): Promise<HostList>;
+  /** Inventory changes and host keys (operator only): the fleet view's add, import and trust. */
+  addHost(request: HostAddRequest): Promise<HostAdded>;
+  importHosts(request: HostImportRequest): Promise<HostImportResult>;
+  /** The key the host presents now, compared with what is known; nothing is recorded. */
+  scanHostKey(name: string): Promise<HostKeyScanView>;
+  /** Records the host's key if it still presents the fingerprint the operator confirmed. */
+  trustHost(name: string, fingerprint: string): Promise<HostTrusted>;
+  /** Every host's metrics collector: state, last seen, last error, lag. */
+  metricsHosts(): Promise<CollectorStatusList>;
+  /** One host's stored series and its collector. */
+  metricsSeries(host: string): Promise<MetricSeriesList>;
+  /** One series' points in [since, until] (unix ms); stepMs null: as stored. */
+  metricsQuery(query: MetricsQuery): Promise<MetricQueryResponse>;
   /** Remembered approval rules ("approve and remember"), operator only. */
   listRules(): Promise<RememberedRuleList>;
   /** Revokes a remembered rule: its command asks for approval again (audited). */

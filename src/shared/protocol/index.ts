@@ -8,3 +8,4 @@ export * from './approvals';
 export * from './audit';
 export * from './settings';
 export * from './ipc';
+export * from './metrics';

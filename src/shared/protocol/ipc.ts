@@ -4,7 +4,8 @@ import { ConversationDetailSchema, ConversationListSchema } from './conversation
 import { HealthSchema } from './health';
 import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema, RememberedRuleListSchema, RuleRevokedSchema } from './approvals';
 import { AuditPageSchema, AuditQuerySchema } from './audit';
-import { HostListSchema } from './hosts';
+import { HostAddedSchema, HostAddRequestSchema, HostImportRequestSchema, HostImportResultSchema, HostKeyScanSchema, HostListSchema, HostTrustedSchema } from './hosts';
+import { CollectorStatusListSchema, MetricLabelsSchema, MetricQueryResponseSchema, MetricSeriesListSchema } from './metrics';
 import {
   AddProviderRequestSchema,
   AddProviderResponseSchema,
@@ -45,6 +46,30 @@ export const invokeChannels = {
   },
   /** The inventory: the approval dialog offers "remember for tag" only for a tag every host shares. */
   'fleetmind:hosts.list': { request: z.object({}).strict(), response: HostListSchema },
+  /** The fleet view's inventory actions, as POST /api/hosts, /api/hosts/import, GET /api/hosts/:name/hostkey, POST /api/hosts/:name/trust. */
+  'fleetmind:hosts.add': { request: HostAddRequestSchema, response: HostAddedSchema },
+  'fleetmind:hosts.import': { request: HostImportRequestSchema, response: HostImportResultSchema },
+  'fleetmind:hosts.hostKey': { request: z.object({ name: z.string().min(1).max(253) }).strict(), response: HostKeyScanSchema },
+  'fleetmind:hosts.trust': {
+    request: z.object({ name: z.string().min(1).max(253), fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/) }).strict(),
+    response: HostTrustedSchema,
+  },
+  /** Metrics, as GET /api/metrics/hosts, /api/metrics/series and /api/metrics/query (times in unix ms). */
+  'fleetmind:metrics.hosts': { request: z.object({}).strict(), response: CollectorStatusListSchema },
+  'fleetmind:metrics.series': { request: z.object({ host: z.string().min(1).max(253) }).strict(), response: MetricSeriesListSchema },
+  'fleetmind:metrics.query': {
+    request: z
+      .object({
+        host: z.string().min(1).max(253),
+        metric: z.string().min(1).max(200),
+        labels: MetricLabelsSchema,
+        since: z.number().int().nonnegative(),
+        until: z.number().int().nonnegative(),
+        stepMs: z.number().int().min(1000).nullable(),
+      })
+      .strict(),
+    response: MetricQueryResponseSchema,
+  },
   'fleetmind:providers.list': { request: z.object({}).strict(), response: ProviderListSchema },
   'fleetmind:providers.add': { request: AddProviderRequestSchema, response: AddProviderResponseSchema },
   'fleetmind:providers.remove': { request: z.object({ name: ProviderNameSchema }).strict(), response: RemoveProviderResponseSchema },

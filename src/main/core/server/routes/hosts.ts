@@ -1,5 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { HostImportRequestSchema } from '../../../../shared/protocol';
 import { Fleet, FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError, SelectorError } from '../../fleet';
 import type { CoreFacade } from '../../services';
 import { issues, sendError } from '../http-errors';
@@ -52,6 +54,18 @@ export const hostRoutes: FastifyPluginAsync<{ core: CoreFacade }> = async (app, 
     }
   });
 
+  // `hosts import --ssh-config|--ansible` with the file's text in the body (the UI pastes or uploads it).
+  app.post('/api/hosts/import', { config: changing }, async (request, reply) => {
+    if (!hosts) return unavailable(reply);
+    const body = HostImportRequestSchema.safeParse(request.body);
+    if (!body.success) return sendError(reply, { code: 'bad_request', message: issues(body.error) });
+    try {
+      return hosts.import(body.data.kind, body.data.text, { format: body.data.format });
+    } catch (err) {
+      return fail(reply, err);
+    }
+  });
+
   // The key a host presents now, compared with what is known: what the UI shows before the operator confirms.
   app.get<{ Params: { name: string } }>('/api/hosts/:name/hostkey', { config: { access: 'operator', what: 'scanning a host key' } }, async (request, reply) => {
     if (!hosts) return unavailable(reply);
@@ -79,6 +93,9 @@ export const hostRoutes: FastifyPluginAsync<{ core: CoreFacade }> = async (app, 
     const body = ExecBodySchema.safeParse(request.body);
     if (!body.success) return sendError(reply, { code: 'bad_request', message: issues(body.error) });
     const controller = new AbortController();
+    // Every host of the fan-out listens for the cancellation at each step (connect, path facts,
+    // run): dozens of listeners on this one signal are expected, not a leak to warn about.
+    setMaxListeners(0, controller.signal);
     reply.raw.on('close', () => {
       if (!reply.raw.writableEnded) controller.abort();
     });

@@ -26,6 +26,8 @@ export function ToolCallCard({ call }: { call: ToolCallView }) {
   const [expanded, setExpanded] = useState(false);
   const argsId = useId();
   const hasArgs = Object.keys(call.args).length > 0;
+  // run_command's command is what the operator most wants to see: shown without expanding.
+  const command = typeof call.args.command === 'string' ? call.args.command : null;
   return (
     <li className={`tool-card tool-${call.status}`} data-tool={call.tool} data-status={call.status}>
       <button type="button" className="tool-head" aria-expanded={expanded} aria-controls={argsId} onClick={() => setExpanded((v) => !v)}>
@@ -42,6 +44,12 @@ export function ToolCallCard({ call }: { call: ToolCallView }) {
           {expanded ? '▾' : '▸'}
         </span>
       </button>
+      {command !== null && (
+        <pre className="tool-command" aria-label="Command">
+          <span aria-hidden="true">$ </span>
+          <EscapedText text={command} multiline />
+        </pre>
+      )}
       {/* Summaries quote host output: control characters are shown, not obeyed. */}
       {call.summary && (
         <p className="tool-summary">

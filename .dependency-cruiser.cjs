@@ -9,7 +9,7 @@ const LAYERS = [
   ['store'],
   ['secrets', 'safety', 'privacy'],
   ['llm', 'fleet', 'mcp'],
-  ['monitor', 'metrics'],
+  ['monitor', 'metrics', 'anomaly'],
   ['tools'],
   ['remediation'],
   ['agent'],

@@ -1,8 +1,13 @@
-// `npm run eval [-- --real] [-- --case TEXT]`: scored agent conversations. By default
+// `npm run eval [-- --real] [-- --case TEXT]` (`npm run eval -- anomaly`: NAB scores, see eval-anomaly.mjs): scored agent conversations. By default
 // against the scripted OpenAI-compatible server (deterministic); with --real against the
 // model the environment configures (OPENAI_API_KEY / OPENAI_BASE_URL, FLEETMIND_MODEL).
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
+if (process.argv[2] === 'anomaly') {
+  const { runAnomalyEval } = await import('./eval-anomaly.mjs');
+  process.exit(await runAnomalyEval(process.argv.slice(3)));
+}
 
 const { values } = parseArgs({ options: { real: { type: 'boolean' }, case: { type: 'string' }, json: { type: 'boolean' } } });
 if (values.real && !process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL) {

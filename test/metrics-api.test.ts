@@ -98,6 +98,15 @@ describe.skipIf(!mountable)('metrics through the built server', () => {
   };
   const statusOf = async (host: string) => (await get<CollectorStatusList>('/api/metrics/hosts')).body.hosts.find((h) => h.host === host);
 
+  it('lists the anomalies the streaming detectors reported per host (issue 18), none on steady series', async () => {
+    await until(`${HOSTS.a} load1 points`, async () => (await get<MetricQueryResponse>(`/api/metrics/query?host=${HOSTS.a}&metric=load1&since=-10m`)).body.points?.length >= 2);
+    const r = await get<{ host: string; threshold: number; anomalies: unknown[] }>(`/api/metrics/anomalies?host=${HOSTS.a}&since=-1h`);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ host: HOSTS.a, threshold: expect.any(Number), anomalies: [] });
+    expect((await get(`/api/metrics/anomalies`)).status).toBe(400);
+    expect((await get(`/api/metrics/anomalies?host=${HOSTS.a}&since=yesterday-ish`)).status).toBe(400);
+  });
+
   it('serves each host\'s own collected values from /api/metrics/query', async () => {
     for (const name of [HOSTS.a, HOSTS.b]) {
       const q = await until(`${name} load1 points`, async () => {

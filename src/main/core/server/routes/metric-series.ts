@@ -45,6 +45,25 @@ export const metricSeriesRoutes: FastifyPluginAsync<{ core: CoreFacade }> = asyn
     return body;
   });
 
+  // Anomalies the streaming detectors reported on this host's collected series (issue 18),
+  // oldest first: {host, threshold, anomalies: [{series, at, value, score}]}.
+  app.get<{ Querystring: Query }>('/api/metrics/anomalies', { config: read }, async (request, reply) => {
+    const metrics = service(reply);
+    const host = metrics && hostOf(request.query, reply);
+    if (!metrics || !host) return reply;
+    let since: number | undefined;
+    try {
+      const s = single(request.query, 'since');
+      since = s === undefined ? undefined : parseTimeArg(s, Date.now());
+    } catch (err) {
+      if (err instanceof TimeArgError) return sendError(reply, { code: 'bad_request', message: err.message });
+      throw err;
+    }
+    const series = single(request.query, 'series');
+    const anomalies = metrics.anomalies.anomalies({ host, since, series }).map(({ host: _h, ...a }) => a);
+    return { host, threshold: metrics.anomalies.options.threshold, anomalies };
+  });
+
   app.get<{ Querystring: Query }>('/api/metrics/query', { config: read }, async (request, reply) => {
     const metrics = service(reply);
     const q = request.query;

@@ -3,6 +3,8 @@ import type { Inventory } from '../fleet';
 import type { ToolCallOutcome, ToolRunner } from '../tools';
 import { ALL_HOSTS_PATTERN, mentionedHostTerms, NOT_HOSTS, recogniseIntents, type OfflineIntent } from './intents';
 import { findingsFromStatus } from './findings';
+import { attachStatusFindings } from './finding-blocks';
+import { fleetStatus, fleetTableBlock } from './fleet-status';
 import { publicCliName } from '../config';
 
 export interface EngineRequest {
@@ -99,7 +101,7 @@ export class OfflineEngine {
       return { reply: this.helpText(intents.includes('help')), toolCalls: [], host: selector };
     }
 
-    const outcomes: { call: PlannedCall; outcome: ToolCallOutcome }[] = [];
+    const outcomes: { call: PlannedCall; outcome: ToolCallOutcome; fleet: ReturnType<typeof fleetStatus> | null }[] = [];
     for (const call of plan) {
       const outcome = await this.tools.call(call.tool, call.args, {
         defaultHost: selector,
@@ -108,18 +110,36 @@ export class OfflineEngine {
         signal: request.signal,
         onStart: request.onToolStart,
       });
+      // Several hosts: one row per host, problems first, unreachable ones in one line on top (fleet-status).
+      const hosts = call.tool === 'server_status' ? this.selectedHosts((call.args.host as string | undefined) ?? selector) : [];
+      const fleet = hosts.length > 1 ? fleetStatus(outcome, hosts) : null;
+      if (fleet) outcome.record.table = fleetTableBlock(fleet.diagnoses);
+      // Structured findings for the chat (a producer that already set some keeps its own).
+      attachStatusFindings(call.tool, outcome);
       request.onToolResult?.(outcome.record);
-      outcomes.push({ call, outcome });
+      outcomes.push({ call, outcome, fleet });
     }
     const label = outcomes[0]?.outcome.record.host ?? selector;
-    const sections = outcomes.map(({ call, outcome }) => {
-      const findings = call.tool === 'server_status' && outcome.record.ok ? findingsFromStatus(outcome.data) : [];
+    const sections = outcomes.map(({ call, outcome, fleet }) => {
+      // server_status's own text starts with its diagnosis (collected figures); older data gets the simple rules.
+      const diagnosed = Object.values(outcome.data).some((d) => (d as { diagnosis?: unknown } | null)?.diagnosis);
+      const findings = call.tool === 'server_status' && outcome.record.ok && !diagnosed ? findingsFromStatus(outcome.data) : [];
       const findingText = findings.length ? `Findings:\n${findings.map((f) => `- ${f}`).join('\n')}\n\n` : '';
-      return outcomes.length > 1 ? `## ${call.title}\n${findingText}${outcome.text}` : `${findingText}${outcome.text}`;
+      const body = fleet ? `${fleet.text}\n\nAsk about one host for its details.` : outcome.text;
+      return outcomes.length > 1 ? `## ${call.title}\n${findingText}${body}` : `${findingText}${body}`;
     });
     const title = outcomes.length === 1 ? plan[0]!.title : 'Answer';
     const reply = `[offline] ${title} for ${label} (${OFFLINE_LABEL}).\n\n${sections.join('\n\n')}`;
     return { reply, toolCalls: outcomes.map((o) => o.outcome.record), host: selector };
+  }
+
+  /** The host names a selector names now (none when it names nothing known). */
+  private selectedHosts(selector: string): string[] {
+    try {
+      return this.inventory.select(selector).map((h) => h.name);
+    } catch {
+      return [];
+    }
   }
 
   private chooseHost(request: EngineRequest): { selector: string; explicit: boolean } | { unknown: string } {

@@ -10,3 +10,6 @@ export { TIERS, niceStep, type Tier } from './downsample';
 export { parseTimeArg, parseDurationMs, TimeArgError } from './time-args';
 export { sparkline, summarize, formatValue } from './sparkline';
 export type { SampleBatch, SampleSink, MetricSource, SeriesInfo, SeriesQuery, SeriesQueryResult, QueryOutcome, SeriesReader, Aggregate } from './types';
+export { diagnose, describeDiagnosis, describeFleet, rankHosts, findingsOf, changesOf, topNonProbe, comparedWithHourAgo, type HostFigures, type HostDiagnosis, type DiagnosisFinding, type Figures, type Baseline, type FleetRow, type ReachState, type Severity as DiagnosisSeverity, type DiskFigure, type DeviceFigure } from './diagnosis';
+export { readFigures, type FiguresReader } from './figures';
+export type { ProcessCpu } from './processes';

@@ -14,6 +14,8 @@ export interface ProcessCpu {
   rssBytes: number;
   /** One of Fleetmind's own probe processes (the collector's script and its session on the host). */
   probe: boolean;
+  /** Seconds the CPU figure was measured over (the interval, or the life of a process younger than it). */
+  sampledSeconds?: number;
 }
 
 /** Programs that can sit between the SSH daemon and the collector's shell. */
@@ -66,15 +68,20 @@ export function processCpu(prev: { processes: readonly ProcSample[] | null; upti
   return cur.processes.map((p) => {
     const old = before.get(p.pid);
     let cores = 0;
+    let sampled = 0;
     if (old && old.startTicks === p.startTicks && window !== null && window > 0) {
       cores = Math.max(0, p.ticks - old.ticks) / hz / window;
+      sampled = window;
     } else if (now !== null) {
       const lived = now - p.startTicks / hz;
       // Started within the window (or no earlier sample): all its ticks are recent. A
       // process younger than one tick would divide by ~0; it has used next to nothing.
-      if (lived >= 1 / hz && (window === null || lived <= window + 1)) cores = p.ticks / hz / lived;
+      if (lived >= 1 / hz && (window === null || lived <= window + 1)) {
+        cores = p.ticks / hz / lived;
+        sampled = lived;
+      }
     }
-    return { pid: p.pid, ppid: p.ppid, comm: p.comm, state: p.state, cpuCores: Math.round(cores * 10_000) / 10_000, rssBytes: p.rssPages * PAGE_BYTES, probe: probes.has(p.pid) };
+    return { pid: p.pid, ppid: p.ppid, comm: p.comm, state: p.state, cpuCores: Math.round(cores * 10_000) / 10_000, rssBytes: p.rssPages * PAGE_BYTES, probe: probes.has(p.pid), sampledSeconds: Math.round(sampled * 1000) / 1000 };
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Host } from '../../../shared/protocol';
+import { AnomalyTracker } from '../anomaly';
 import type { Executor } from '../fleet';
 import type { AuditSink, SafetyGate } from '../safety';
 import type { SecretStore } from '../secrets';
@@ -8,7 +9,9 @@ import { hostSettings, retentionOf, type MetricsConfig } from './config';
 import { MetricStore } from './metric-store';
 import { NodeExporterSource, PrometheusSource } from './prometheus';
 import { COLLECTOR_SCRIPT_SHA256 } from './script';
-import type { MetricSource, QueryOutcome, SeriesInfo, SeriesQuery, SeriesReader } from './types';
+import type { HostFigures } from './diagnosis';
+import { readFigures } from './figures';
+import type { MetricSource, QueryOutcome, SampleSink, SeriesInfo, SeriesQuery, SeriesReader } from './types';
 
 /** How often open journal points are written (a crash loses at most this much). */
 const JOURNAL_MS = 5_000;
@@ -41,6 +44,19 @@ export interface MetricsServiceDeps {
  */
 export class MetricsService {
   readonly store: MetricStore;
+  /** Streaming anomaly detectors per collected series (issue 18), fed as points are stored. */
+  readonly anomalies = new AnomalyTracker();
+  /** Where sources write: the store, then the anomaly detectors (a detector failure never loses a point). */
+  private readonly sink: SampleSink = {
+    append: (batch) => {
+      this.store.append(batch);
+      try {
+        this.anomalies.append(batch);
+      } catch (err) {
+        this.deps.collection?.logger?.warn({ err: String(err) }, 'anomaly detection failed');
+      }
+    },
+  };
   readonly collector: CollectorRunner | null;
   private readonly sources: MetricSource[] = [];
   private readonly readers: SeriesReader[] = [];
@@ -78,7 +94,7 @@ export class MetricsService {
   /** Another source writing into the same store (e.g. a Prometheus scraper mapping node_exporter onto these names). */
   addSource(source: MetricSource): void {
     this.sources.push(source);
-    if (this.started) source.start(this.store);
+    if (this.started) source.start(this.sink);
   }
 
   /** Another reader consulted for series this store does not have (e.g. a remote Prometheus). */
@@ -91,7 +107,7 @@ export class MetricsService {
     if (this.started || this.store.readOnly) return;
     this.started = true;
     this.recordDefinition();
-    for (const s of this.sources) s.start(this.store);
+    for (const s of this.sources) s.start(this.sink);
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
       t.unref();
@@ -186,5 +202,32 @@ export class MetricsService {
 
   processes(host: string): ProcessSnapshotView | null {
     return this.collector?.processes(host) ?? null;
+  }
+
+  /** The host's newest collected figures and those of an hour ago (null: no recent sample). */
+  figures(host: string): HostFigures | null {
+    const now = (this.deps.now ?? Date.now)();
+    return readFigures(this, host, { now, status: this.hostStatus(host), processes: this.processes(host) });
+  }
+
+  /**
+   * A one-shot collection with the collector's own script (through the safety gate, as every
+   * run) for a host the collector has no current data for yet: two runs a second apart, so
+   * CPU and per-process CPU are current rather than averaged since boot. Null when the
+   * collector does not collect from this host (another source, disabled, no collector here).
+   * Callers bound it by the host's timeout.
+   */
+  async sampleNow(host: string): Promise<HostFigures | null> {
+    const c = this.collector;
+    if (!c || !c.hostStatus(host)) return null;
+    const first = await c.collectNow(host);
+    if (!first.ok) throw Object.assign(new Error(first.error?.message ?? 'collection failed'), { code: first.error?.code ?? 'internal' });
+    if (c.processes(host)?.cpuWindow !== 'interval' || !first.values.some((v) => v.name === 'cpu_busy_ratio')) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const second = await c.collectNow(host);
+      if (!second.ok) throw Object.assign(new Error(second.error?.message ?? 'collection failed'), { code: second.error?.code ?? 'internal' });
+    }
+    const f = this.figures(host);
+    return f ? { ...f, source: 'one-shot' } : null;
   }
 }

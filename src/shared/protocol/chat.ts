@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiErrorSchema } from './errors';
+import { CommandRunSchema, FindingSchema, TableBlockSchema } from './chat-blocks';
 
 /** Longest chat message accepted; larger requests are refused with 413 before parsing. */
 export const MAX_MESSAGE_CHARS = 16_000;
@@ -50,6 +51,12 @@ export const ToolCallRecordSchema = z.object({
   error: ApiErrorSchema.nullable(),
   durationMs: z.number().nonnegative(),
   startedAt: z.string(),
+  /** The commands the call ran on each host, with bounded output (chat-blocks). Stored redacted. */
+  commands: z.array(CommandRunSchema).optional(),
+  /** Findings about the result, with a severity (e.g. the offline engine's status findings). */
+  findings: z.array(FindingSchema).optional(),
+  /** The result as a table (e.g. server_status: one row per host). */
+  table: TableBlockSchema.optional(),
 });
 export type ToolCallRecord = z.infer<typeof ToolCallRecordSchema>;
 

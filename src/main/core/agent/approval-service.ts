@@ -6,6 +6,7 @@ import { findSecrets } from '../privacy';
 import { noAudit, rememberedVerdictOf, sameVerdict, type AuditSink, type PolicyVerdict, type RememberedVerdict, type SafetyGate } from '../safety';
 import type { ApprovalRecord, ApprovalRepository, RememberedRule, RememberedRuleRepository } from '../store';
 import type { ChatService } from './chat-service';
+import { commandRunFromLine } from '../tools';
 
 export type ApprovalDecision = 'approve' | 'deny';
 export type RememberScope = 'once' | 'host' | 'tag';
@@ -315,6 +316,8 @@ export class ApprovalService {
       error: failed[0]?.error ?? (failed[0] ? { code: 'internal', message: `exit code ${failed[0].exitCode} on ${failed[0].host}` } : null),
       durationMs: performance.now() - started,
       startedAt,
+      // What ran on each host with its output (bounded), for the tool-call card; stored redacted.
+      commands: results.map((r) => commandRunFromLine(record.command, r)),
     };
     const output = results
       .map((r) => [`$ ${record.command}  [${r.host}: ${r.error ? r.error.code : `exit ${r.exitCode}`}]`, r.stdout.trimEnd().slice(-4000), r.stderr.trim() ? `stderr:\n${r.stderr.trimEnd().slice(-2000)}` : '', r.error?.message ?? ''].filter(Boolean).join('\n'))

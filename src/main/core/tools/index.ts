@@ -16,6 +16,7 @@ export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToo
 export { defineHostTool, defineFleetTool } from './tool';
 export { ToolRegistry, ToolRunner, type ToolSchema, type ToolCallOptions, type ToolCallOutcome, type ApprovalRequester } from './registry';
 export { runCommandTool } from './run-command';
+export { commandRunFromLine, commandRunFromOutcome, commandRunFromGathered } from './command-runs';
 export { toolsConfig } from './config';
 export { formatBytes, formatDuration } from './format';
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type { ApiError, ExecResultLine, Host, PendingApproval, ToolCallRecord } from '../../../shared/protocol';
+import type { ApiError, CommandRun, ExecResultLine, Finding, Host, PendingApproval, TableBlock, ToolCallRecord } from '../../../shared/protocol';
 import { fanOut, HostConnectionError, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
 import { noAudit, type AuditSink, type PolicyVerdict, type SafetyGate } from '../safety';
 import type { NewApproval } from '../store';
+import { capRuns, commandRunFromGathered, commandRunFromLine } from './command-runs';
 import type { HostTool, MetricsPort, ToolDefinition, ToolKind, ToolOutput } from './tool';
 
 export interface ToolSchema {
@@ -70,7 +71,19 @@ export interface ToolCallOutcome {
   approvals: PendingApproval[];
 }
 
-type HostRunResult = { host: Host; ok: true; out: ToolOutput } | { host: Host; ok: false; error: ApiError };
+/** `commands`: what the tool ran on the host (gathered argv commands), for the tool-call card. */
+type HostRunResult = ({ host: Host; ok: true; out: ToolOutput } | { host: Host; ok: false; error: ApiError }) & { commands: CommandRun[] };
+
+/** The structured extras a record may carry (chat-blocks); absent fields stay absent. */
+type RecordExtras = { commands?: CommandRun[]; findings?: Finding[]; table?: TableBlock };
+
+/** Tables of several hosts with the same columns become one; otherwise the first is kept. */
+function joinTables(tables: TableBlock[]): TableBlock | undefined {
+  const first = tables[0];
+  if (!first) return undefined;
+  const same = tables.filter((t) => t.columns.length === first.columns.length && t.columns.every((c, i) => c === first.columns[i]));
+  return { ...first, rows: same.flatMap((t) => t.rows) };
+}
 
 const STRICTNESS: Record<PolicyVerdict['decision'], number> = { allow: 0, ask: 1, deny: 2 };
 
@@ -107,16 +120,24 @@ export class ToolRunner {
   /** Runs a host tool once per key: identical concurrent calls share the run; read results are reused for a short TTL. */
   private runOnHost(tool: HostTool, args: Record<string, unknown>, host: Host, options: ToolCallOptions): Promise<HostRunResult> {
     const run = async (): Promise<HostRunResult> => {
+      const commands: CommandRun[] = [];
       try {
         const out = await tool.run(args, {
           host,
           signal: options.signal,
-          gather: (spec) => this.fleet.gather(host, { ...spec, requester: options.requester, signal: spec.signal ?? options.signal }),
+          gather: async (spec) => {
+            const result = await this.fleet.gather(host, { ...spec, requester: options.requester, signal: spec.signal ?? options.signal });
+            for (const [key, gathered] of Object.entries(result.commands)) {
+              const argv = spec.commands?.[key];
+              if (argv) commands.push(commandRunFromGathered(host.name, argv, gathered));
+            }
+            return result;
+          },
           metrics: this.metrics ?? undefined,
         });
-        return { host, ok: true as const, out };
+        return { host, ok: true as const, out, commands };
       } catch (err) {
-        return { host, ok: false as const, error: errorOf(err) };
+        return { host, ok: false as const, error: errorOf(err), commands };
       }
     };
     if (tool.kind !== 'read') return run();
@@ -144,8 +165,11 @@ export class ToolRunner {
     const startedAt = new Date().toISOString();
     const started = performance.now();
     const args = (typeof rawArgs === 'object' && rawArgs !== null ? rawArgs : {}) as Record<string, unknown>;
-    const finish = (ok: boolean, text: string, summary: string, error: ApiError | null, host: string | null, data: Record<string, unknown>, approvals: PendingApproval[] = []): ToolCallOutcome => {
+    const finish = (ok: boolean, text: string, summary: string, error: ApiError | null, host: string | null, data: Record<string, unknown>, approvals: PendingApproval[] = [], extras: RecordExtras = {}): ToolCallOutcome => {
       const record: ToolCallRecord = { id, tool: name, args, host, ok, summary, error, durationMs: performance.now() - started, startedAt };
+      if (extras.commands?.length) record.commands = capRuns(extras.commands);
+      if (extras.findings?.length) record.findings = extras.findings;
+      if (extras.table) record.table = extras.table;
       this.audit.record({ kind: 'tool_call', actor: options.requester, host: host ?? undefined, subject: name, data: { id, args, ok, error: error?.code ?? null, durationMs: Math.round(record.durationMs), approvals: approvals.map((a) => a.id) } });
       return { record, text, data, approvals };
     };
@@ -171,7 +195,7 @@ export class ToolRunner {
           listHosts: (sel) => (sel ? this.fleet.inventory.select(sel) : this.fleet.inventory.list()),
           signal: options.signal,
         });
-        return finish(true, out.text, out.summary, null, null, { fleet: out.data });
+        return finish(true, out.text, out.summary, null, null, { fleet: out.data }, [], { findings: out.findings, table: out.table });
       } catch (err) {
         const error = errorOf(err);
         return finish(false, `${name} failed: ${error.message}`, error.message, error, null, {});
@@ -191,7 +215,7 @@ export class ToolRunner {
 
     if (tool.scope === 'command') {
       const out = await this.runCommand(validArgs as { command: string; purpose?: string }, hosts, options);
-      return finish(out.ok, out.text, out.summary, out.error, hostLabel, out.data, out.approvals);
+      return finish(out.ok, out.text, out.summary, out.error, hostLabel, out.data, out.approvals, { commands: out.commands });
     }
 
     const perHost = await mapBounded(hosts, options.concurrency ?? 16, (host) => this.runOnHost(tool, validArgs, host, options));
@@ -200,7 +224,13 @@ export class ToolRunner {
     const texts: string[] = [];
     const summaries: string[] = [];
     const failures: ApiError[] = [];
+    const commands: CommandRun[] = [];
+    const tables: TableBlock[] = [];
+    const findings: Finding[] = [];
     for (const r of perHost) {
+      commands.push(...r.commands);
+      if (r.ok && r.out.table) tables.push(r.out.table);
+      if (r.ok && r.out.findings) findings.push(...r.out.findings);
       const prefix = hosts.length > 1 ? `== ${r.host.name} ==\n` : '';
       if (r.ok) {
         data[r.host.name] = r.out.data;
@@ -213,7 +243,7 @@ export class ToolRunner {
       }
     }
     const error = failures.length === 0 ? null : failures.length === 1 ? (failures[0] as ApiError) : { code: failures[0]!.code, message: `${failures.length} of ${hosts.length} hosts failed` };
-    return finish(failures.length === 0, texts.join('\n\n'), summaries.join('; '), error, hostLabel, data);
+    return finish(failures.length === 0, texts.join('\n\n'), summaries.join('; '), error, hostLabel, data, [], { commands, findings, table: joinTables(tables) });
   }
 
   /**
@@ -224,7 +254,7 @@ export class ToolRunner {
     args: { command: string; purpose?: string },
     hosts: Host[],
     options: ToolCallOptions,
-  ): Promise<{ ok: boolean; text: string; summary: string; error: ApiError | null; data: Record<string, unknown>; approvals: PendingApproval[] }> {
+  ): Promise<{ ok: boolean; text: string; summary: string; error: ApiError | null; data: Record<string, unknown>; approvals: PendingApproval[]; commands: CommandRun[] }> {
     await this.gate.ready();
     // Judged with what the command's paths resolve to on each host (a planted link asks or is
     // refused), and its globs as the names they match there, the list that then runs.
@@ -248,9 +278,11 @@ export class ToolRunner {
       : [];
     const texts: string[] = [];
     const data: Record<string, unknown> = {};
+    const commands: CommandRun[] = [];
     const expandedOn = new Map(judged.map((j) => [j.host.name, j.verdict.expandedCommand]));
     for (const line of lines) {
       data[line.host] = line;
+      commands.push(commandRunFromLine(expandedOn.get(line.host) ?? args.command, line));
       // A glob expanded on the host ran as the list of names judged there: say which.
       const expanded = expandedOn.get(line.host);
       const ran = expanded && expanded !== args.command ? `\n(ran as: ${expanded.length > 2000 ? `${expanded.slice(0, 2000)}...` : expanded})` : '';
@@ -304,6 +336,6 @@ export class ToolRunner {
       asking.length ? `approval pending for ${asking.length} host(s)` : null,
       denied.length ? `refused on ${denied.length} host(s)` : null,
     ].filter(Boolean).join('; ');
-    return { ok, text: texts.join('\n\n'), summary, error, data, approvals };
+    return { ok, text: texts.join('\n\n'), summary, error, data, approvals, commands };
   }
 }

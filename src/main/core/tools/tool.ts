@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { Host } from '../../../shared/protocol';
+import type { Finding, Host, TableBlock } from '../../../shared/protocol';
 import type { GatherResult, GatherSpec } from '../fleet';
-import type { CollectorStatus, QueryOutcome, SeriesInfo, SeriesQuery } from '../metrics';
+import type { CollectorStatus, HostFigures, QueryOutcome, SeriesInfo, SeriesQuery } from '../metrics';
 
 /** read: inspects only; mutate: changes state through a dedicated API; execute: runs arbitrary commands. */
 export type ToolKind = 'read' | 'mutate' | 'execute';
@@ -13,6 +13,10 @@ export interface ToolOutput<T = unknown> {
   text: string;
   /** One line for tool-call cards and logs. */
   summary: string;
+  /** The result as a table for the chat (one host's rows; the runner joins hosts with the same columns). */
+  table?: TableBlock;
+  /** Findings with a severity for the chat. */
+  findings?: Finding[];
 }
 
 /** Stored time series (metrics_query); they are read, never collected, by a tool call. */
@@ -20,6 +24,10 @@ export interface MetricsPort {
   query(q: SeriesQuery): QueryOutcome;
   listSeries(host: string): SeriesInfo[];
   hostStatus(host: string): CollectorStatus | null;
+  /** The host's newest collected figures and those of an hour ago (server_status's diagnosis); null: none recent. */
+  figures?(host: string): HostFigures | null;
+  /** A one-shot collection with the collector's script through the gate, for a host without recent data; null: not collected here. */
+  sampleNow?(host: string): Promise<HostFigures | null>;
 }
 
 export interface HostToolContext {

@@ -1,4 +1,4 @@
-import type { ApiError, Engine, PendingApproval, StoredMessage, ToolCallRecord } from '../../../shared/protocol';
+import type { ApiError, CommandRun, Engine, Finding, PendingApproval, StoredMessage, TableBlock, ToolCallRecord } from '../../../shared/protocol';
 
 /** `held`: the tool asked for the operator's approval instead of running (not a failure). */
 export type ToolCallStatus = 'running' | 'ok' | 'failed' | 'held';
@@ -13,6 +13,10 @@ export interface ToolCallView {
   durationMs: number | null;
   summary: string | null;
   error: ApiError | null;
+  /** The commands it ran per host with their output (host output: shown escaped). */
+  commands?: CommandRun[];
+  findings?: Finding[];
+  table?: TableBlock;
 }
 
 export type MessageStatus = 'streaming' | 'complete' | 'failed' | 'stopped';
@@ -43,6 +47,9 @@ export function toolCallFromRecord(record: ToolCallRecord): ToolCallView {
     durationMs: record.durationMs,
     summary: record.summary,
     error: record.error,
+    ...(record.commands?.length ? { commands: record.commands } : {}),
+    ...(record.findings?.length ? { findings: record.findings } : {}),
+    ...(record.table ? { table: record.table } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { EscapedText } from '../../../app/components/EscapedText';
 import { Spinner } from '../../../app/components/Spinner';
 import type { ToolCallView } from '../model';
+import { CommandRuns, DataTable, FindingsList } from './ChatBlocks';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -61,6 +62,9 @@ export function ToolCallCard({ call }: { call: ToolCallView }) {
           <code>{call.error.code}</code> <EscapedText text={call.error.message} multiline />
         </p>
       )}
+      {call.findings && call.findings.length > 0 && <FindingsList findings={call.findings} />}
+      {call.table && <DataTable table={call.table} />}
+      {call.commands && call.commands.length > 0 && <CommandRuns runs={call.commands} open={command !== null} />}
       <div id={argsId} hidden={!expanded} className="tool-args">
         <span className="tool-args-label">Arguments</span>
         <pre>{hasArgs ? <EscapedText text={JSON.stringify(call.args, null, 2)} multiline /> : '{} (defaults)'}</pre>

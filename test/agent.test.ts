@@ -288,7 +288,15 @@ describe('model agent against the scripted OpenAI-compatible server (real SDK, r
       { respond: { tool_calls: [{ name: 'disk_usage', arguments: { host: 'vault-2' } }] } },
     ]);
     sneaky.store.hosts.upsert({ name: 'vault-2', address: '127.0.0.1', port: 22, user: null, identityFile: null, tags: [], jump: null, privacy: 'local_only' });
+    const sentBefore = llm.chatRequests.length;
     const second = await chat(sneaky, 'how are the disks?');
-    expect(second.response.reply).toMatch(/Output withheld: vault-2 is marked local-only/);
+    // Touching it mid-turn moves the rest of the conversation (this tool result included) to local
+    // models; with none configured the offline engine answers. The remote server got only the question.
+    expect(llm.chatRequests.length).toBe(sentBefore + 1);
+    expect(second.response.reply).toMatch(/no local model is configured for sensitive data/);
+    expect(second.response.toolCalls[0]).toMatchObject({ tool: 'disk_usage', host: 'vault-2' });
+    const third = await chat(sneaky, 'and the memory?', { conversationId: second.response.conversationId });
+    expect(llm.chatRequests.length).toBe(sentBefore + 1);
+    expect(third.response.engine).toBe('offline');
   });
 });

@@ -1,14 +1,16 @@
 import type { ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { toJSONSchema, type ZodType } from 'zod';
-import type { PendingApproval, ToolCallRecord, Usage } from '../../../shared/protocol';
+import type { Host, PendingApproval, ToolCallRecord, Usage } from '../../../shared/protocol';
 import { mapBounded, type Inventory } from '../fleet';
 import { AllModelsFailedError, LlmCallError, type ChatMessage, type LlmConfig, type ModelCatalog, type ModelRouter, type RoutedCompletion, type ToolSpec } from '../llm';
 import type { ConversationRepository } from '../store';
-import type { ToolRunner } from '../tools';
+import type { ToolCallOutcome, ToolRunner } from '../tools';
 import { capToolResult, extractPinnedFacts, historyToModelMessages, pruneToFit } from './context';
 import type { EngineAnswer, EngineRequest, OfflineEngine } from './offline-engine';
 import { allowsRunCommand, classifyRequest, taskFor, type RequestKind } from './request-kind';
 import { buildSystemPrompt } from './system-prompt';
+import { fleetStatus, fleetTableBlock } from './fleet-status';
+import { attachStatusFindings } from './finding-blocks';
 
 const MAX_INVALID_TOOL_CALLS = 3;
 /** Tokens kept free below the window for the answer and for tokenizer differences between model families. */
@@ -31,6 +33,15 @@ export class ModelEngine {
     private readonly offline: OfflineEngine,
     private readonly catalog: ModelCatalog,
     private readonly config: LlmConfig,
+    private readonly privacy: {
+      /** Tags whose hosts are `local_only` (config `privacy.tags`), read on every turn. */
+      localOnlyTags?: () => readonly string[];
+      /**
+       * Learns the accounts of hosts whose data is about to go to a model (their /etc/passwd), so
+       * their usernames become pseudonyms too; cached, bounded, never throws.
+       */
+      learnHostAccounts?: (hosts: readonly Host[], signal?: AbortSignal) => Promise<void>;
+    } = {},
   ) {}
 
   toolSpecs(kind: RequestKind): ToolSpec[] {
@@ -40,23 +51,77 @@ export class ModelEngine {
       .map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
   }
 
-  /** Hosts marked local_only must never reach a remote model: their conversations use the sensitive (local) route. */
-  private touchesLocalOnlyHost(selector: string | null, message = ''): boolean {
-    const localOnly = this.inventory.list().filter((h) => h.privacy === 'local_only');
-    if (localOnly.length === 0) return false;
-    const words = new Set((message.toLowerCase().match(/[a-z0-9][a-z0-9._-]*/g) ?? []).map((w) => w.replace(/\.+$/, '')));
-    if (localOnly.some((h) => words.has(h.name.toLowerCase()))) return true;
+  /** A host is local-only by its own `privacy` or by one of its tags (config `privacy.tags`). */
+  private localOnlyTest(): (host: Host) => boolean {
+    const tags = new Set(this.privacy.localOnlyTags?.() ?? []);
+    return (h) => h.privacy === 'local_only' || h.tags.some((t) => tags.has(t));
+  }
+
+  /** The inventory hosts that successful tool calls of this turn ran on (at most 20). */
+  private hostsOf(records: readonly ToolCallRecord[]): Host[] {
+    const hosts = new Map<string, Host>();
+    for (const record of records) {
+      if (!record.ok || !record.host) continue;
+      try {
+        for (const h of this.inventory.select(record.host)) if (h.transport !== 'local' && hosts.size < 20) hosts.set(h.name, h);
+      } catch {
+        // Not a selector of this inventory: nothing to learn.
+      }
+    }
+    return [...hosts.values()];
+  }
+
+  /** The fleet table for a server_status call that covered several hosts (null: one host). */
+  private fleetAnswer(outcome: ToolCallOutcome, selector: unknown): ReturnType<typeof fleetStatus> | null {
+    if (typeof selector !== 'string') return null;
+    let hosts: string[];
     try {
-      return this.inventory.select(selector ?? 'localhost').some((h) => h.privacy === 'local_only');
+      hosts = this.inventory.select(selector).map((h) => h.name);
+    } catch {
+      return null;
+    }
+    return hosts.length > 1 ? fleetStatus(outcome, hosts) : null;
+  }
+
+  /**
+   * Hosts marked local_only (themselves or by a tag) must never reach a remote model: their
+   * conversations use the sensitive (local) route. A host is touched when the message names it
+   * (name, address or `tag:T`) or the selector picks it.
+   */
+  private touchesLocalOnlyHost(selector: string | null, message = '', known?: { isLocalOnly: (h: Host) => boolean; localOnly: Host[] }): boolean {
+    const isLocalOnly = known?.isLocalOnly ?? this.localOnlyTest();
+    const localOnly = known?.localOnly ?? this.inventory.list().filter(isLocalOnly);
+    if (localOnly.length === 0) return false;
+    const words = new Set((message.toLowerCase().match(/[a-z0-9][a-z0-9._:-]*/g) ?? []).flatMap((w) => [w, ...w.split(':')]).map((w) => w.replace(/[.:]+$/, '')));
+    if (localOnly.some((h) => words.has(h.name.toLowerCase()) || (h.transport !== 'local' && words.has(h.address.toLowerCase())) || h.tags.some((t) => words.has(`tag:${t.toLowerCase()}`)))) return true;
+    try {
+      return this.inventory.select(selector ?? 'localhost').some(isLocalOnly);
     } catch {
       return false;
     }
   }
 
+  /**
+   * Once a conversation has touched a local-only host (named in a message, its host, or the
+   * target of any tool call so far), the rest of it stays on local models: the earlier turns
+   * carry that host's data.
+   */
+  private conversationTouchesLocalOnly(conversationId: string, host: string | null): boolean {
+    const isLocalOnly = this.localOnlyTest();
+    const known = { isLocalOnly, localOnly: this.inventory.list().filter(isLocalOnly) };
+    if (known.localOnly.length === 0) return false;
+    if (this.touchesLocalOnlyHost(host, '', known)) return true;
+    for (const m of this.conversations.messages(conversationId)) {
+      if (m.role === 'user' && this.touchesLocalOnlyHost(null, m.content, known)) return true;
+      if (m.toolCalls.some((c) => c.host && this.touchesLocalOnlyHost(c.host, '', known))) return true;
+    }
+    return false;
+  }
+
   async answer(request: EngineRequest): Promise<EngineAnswer> {
     const kind = classifyRequest(request.message);
-    const localOnly = this.touchesLocalOnlyHost(request.host, request.message);
-    const task = localOnly ? 'sensitive' : taskFor(kind);
+    let localOnly = this.touchesLocalOnlyHost(request.host, request.message) || this.conversationTouchesLocalOnly(request.conversationId, request.host);
+    let task = localOnly ? 'sensitive' : taskFor(kind);
     const conversationId = request.conversationId;
     const memory = this.conversations.memory(conversationId);
     const pinned = extractPinnedFacts(request.message, memory.pinned);
@@ -67,7 +132,8 @@ export class ModelEngine {
     const history = this.conversations.messagesAfter(conversationId, memory.summaryUptoSeq);
     const system = (summary: string | null): ChatMessage => ({
       role: 'system',
-      content: buildSystemPrompt({ hosts: this.inventory.list(), conversationHost: request.host, kind, pinned, summary, now: new Date() }),
+      // A remote model is not told about local-only hosts at all (not even their pseudonyms).
+      content: buildSystemPrompt({ hosts: localOnly ? this.inventory.list() : this.inventory.list().filter((h) => !this.localOnlyTest()(h)), conversationHost: request.host, kind, pinned, summary, now: new Date() }),
     });
     const historyMessages = historyToModelMessages(history.map((h) => h.message));
     // The store keeps this turn's text redacted (privacy at rest); the model gets it as it was
@@ -77,6 +143,8 @@ export class ModelEngine {
     if (current && (current.role === 'user' || current.role === 'tool') && historyMessages.length > 0) {
       historyMessages[historyMessages.length - 1] = historyToModelMessages([{ ...current, content: request.message }])[0] as ChatMessage;
     }
+    // Hosts whose data the history carries (tool calls, approval outcomes): their accounts become pseudonyms too.
+    if (!localOnly && this.privacy.learnHostAccounts) await this.privacy.learnHostAccounts(this.hostsOf(history.flatMap((h) => h.message.toolCalls)), request.signal);
     let messages: ChatMessage[] = [system(memory.summary), ...historyMessages];
     // ChatService stored the question before calling us: it is the last history message.
     let currentTurnStart = messages.length - 1;
@@ -87,6 +155,7 @@ export class ModelEngine {
     const replyParts: string[] = [];
     let invalidCalls = 0;
     let summarised = false;
+    let currentSummary = memory.summary;
     let finished = false;
 
     try {
@@ -103,6 +172,7 @@ export class ModelEngine {
           const lastDropped = history[Math.min(droppedHistory, history.length) - 1];
           if (lastDropped) this.conversations.setSummary(conversationId, summary, lastDropped.seq);
           const rest = messages.slice(1 + pruned.dropped.length);
+          currentSummary = summary;
           messages = [system(summary), ...rest];
           currentTurnStart -= pruned.dropped.length;
           pruned = pruneToFit(messages, currentTurnStart, limit);
@@ -124,7 +194,15 @@ export class ModelEngine {
 
         const assistantCalls: ChatCompletionMessageToolCall[] = result.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
         messages.push({ role: 'assistant', content: result.content || null, tool_calls: assistantCalls });
+        let touchedLocalOnly = false;
         const results = await mapBounded(result.toolCalls, this.config.maxParallelTools, async (call) => {
+          // Arguments arrive mapped back from pseudonyms (router). A pseudonym this conversation never
+          // issued (host-99, or one from another conversation) is refused, never guessed.
+          if (call.unknownPseudonyms?.length) {
+            invalidCalls++;
+            const names = call.unknownPseudonyms.join(', ');
+            return { id: call.id, content: `Error: ${names} ${call.unknownPseudonyms.length > 1 ? 'are not names' : 'is not a name'} used in this conversation. Use only the host, address and user names you were given; the call was not run.` };
+          }
           const parsed = parseArguments(call.arguments);
           if (!allowedTools.has(call.name)) {
             invalidCalls++;
@@ -145,19 +223,33 @@ export class ModelEngine {
             onStart: request.onToolStart,
           });
           if (outcome.record.error?.code === 'bad_request') invalidCalls++;
+          // server_status over several hosts: the one-row-per-host table (problems first, unreachable on top) ahead of the details.
+          const fleet = call.name === 'server_status' ? this.fleetAnswer(outcome, (parsed.value as { host?: unknown }).host ?? request.host ?? 'localhost') : null;
+          if (fleet) outcome.record.table = fleetTableBlock(fleet.diagnoses);
+          // Structured findings for the chat's tool-call card (chat-blocks).
+          attachStatusFindings(call.name, outcome);
           toolCalls.push(outcome.record);
           request.onToolResult?.(outcome.record);
           for (const approval of outcome.approvals) {
             approvals.push(approval);
             request.onApproval?.(approval);
           }
-          // Output from a local-only host never goes to a remote model, whatever host the model asked about.
-          if (!localOnly && this.touchesLocalOnlyHost(outcome.record.host)) {
-            return { id: call.id, content: `Output withheld: ${outcome.record.host} is marked local-only, so its data is not sent to a remote model. Tell the operator to ask with a local model configured.` };
-          }
-          return { id: call.id, content: capToolResult(outcome.text, this.config.toolResultMaxChars) };
+          // Output from a local-only host never goes to a remote model, whatever host the model asked
+          // about: from here on the conversation stays on local models (see below).
+          if (!localOnly && this.touchesLocalOnlyHost(outcome.record.host ?? request.host)) touchedLocalOnly = true;
+          const text = fleet ? `Fleet status (one row per host, problems first):\n${fleet.text}\n\nPer host:\n${outcome.text}` : outcome.text;
+          return { id: call.id, content: capToolResult(text, this.config.toolResultMaxChars) };
         });
         for (const r of results) messages.push({ role: 'tool', tool_call_id: r.id, content: r.content });
+        // Host data is about to go to a model: learn those hosts' accounts first (pseudonyms).
+        if (!localOnly && this.privacy.learnHostAccounts) await this.privacy.learnHostAccounts(this.hostsOf(toolCalls), request.signal);
+        if (touchedLocalOnly) {
+          // The rest of the conversation, this tool result included, goes to local models only (or,
+          // without one, the offline engine answers).
+          localOnly = true;
+          task = 'sensitive';
+          messages[0] = system(currentSummary);
+        }
         if (invalidCalls >= MAX_INVALID_TOOL_CALLS) {
           replyParts.push(`(Stopped: the model made ${invalidCalls} invalid tool calls in this turn.)`);
           finished = true;

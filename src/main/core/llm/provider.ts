@@ -23,6 +23,11 @@ export interface AssembledToolCall {
   name: string;
   /** Raw argument text as the model wrote it; validated by the caller. */
   arguments: string;
+  /**
+   * Set by the router when the request carried pseudonyms: pseudonym-shaped names in the
+   * arguments that this conversation never issued (invented or borrowed). The call must be refused.
+   */
+  unknownPseudonyms?: string[];
 }
 
 export interface CompletionResult {

@@ -15,12 +15,15 @@ import type {
   ConversationDetail,
   ConversationList,
   Health,
+  Host,
   RememberedRuleList,
   RuleRevoked,
 } from '../../shared/protocol';
 import type { ApprovalRecord, NewApproval } from './store';
 import { ApprovalService, ChatService, ModelEngine, OfflineEngine, rememberRefusal, type ChatEngine } from './agent';
-import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings, RedactionSessions } from './llm';
+import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings, PseudonymSessions, RedactionSessions } from './llm';
+import { privacyConfig } from './privacy';
+import { localAccountNames, passwdAccountNames } from './local-accounts';
 import { KeyringSecretStore, type SecretStore } from './secrets';
 import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
@@ -34,6 +37,7 @@ import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
 import { FLEETMIND_VERSION } from './version';
 import { terminalSafeLog } from './log-stream';
 import { lazyLogger } from './lazy-logger';
+import { DataLifecycle, retentionConfig, type ForgetSummary } from './data-lifecycle';
 
 /** How long an operator has to decide on a queued command before it expires unrun. */
 const APPROVAL_TTL_MS = 30 * 60 * 1000;
@@ -89,6 +93,9 @@ export class Core implements CoreFacade {
   readonly approvals: ApprovalService;
   /** Writes checkpoint heads to the system log when `audit.anchor: syslog` is set. */
   readonly auditAnchor: SyslogAnchor | null;
+  /** Forget a conversation or a host, retention, export, the privacy report. */
+  readonly lifecycle: DataLifecycle;
+  private retentionTimer: NodeJS.Timeout | null = null;
   private readonly startedAt = performance.now();
   private metricsService: MetricsService | null = null;
 
@@ -162,7 +169,14 @@ export class Core implements CoreFacade {
       this.audit,
     );
     // metrics_query reads the store through whichever metrics service exists (created on first use).
-    this.tools.metrics = { query: (q) => this.metrics.query(q), listSeries: (h) => this.metrics.listSeries(h), hostStatus: (h) => this.metrics.hostStatus(h) };
+    this.tools.metrics = {
+      query: (q) => this.metrics.query(q),
+      listSeries: (h) => this.metrics.listSeries(h),
+      hostStatus: (h) => this.metrics.hostStatus(h),
+      // server_status diagnoses from collected figures; a host without them gets a one-shot run of the collector's script.
+      figures: (h) => this.metrics.figures(h),
+      sampleNow: (h) => this.metrics.sampleNow(h),
+    };
     const offline = new OfflineEngine(this.tools, this.inventory);
 
     const env = options.env ?? process.env;
@@ -182,13 +196,80 @@ export class Core implements CoreFacade {
         }),
     );
     this.budget = new BudgetGuard(this.store.usage, llm.budget);
-    this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget, redaction);
+    // Pseudonyms for remote models (on by default): what counts as a host, an address or a user
+    // is read from the inventory on every request, plus this machine's name and the accounts
+    // of its /etc/passwd (read once, here: the privacy module does no I/O).
+    const privacy = this.config.get(privacyConfig);
+    let accounts: string[] | null = null;
+    // Accounts of SSH hosts, read from their /etc/passwd (through the safety gate, audited) the
+    // first time a host's data is about to go to a remote model; kept while the process runs.
+    const hostAccounts = new Map<string, string[]>();
+    const reading = new Map<string, Promise<void>>();
+    const learnHostAccounts = async (hosts: readonly Host[], signal?: AbortSignal): Promise<void> => {
+      if (!privacy.pseudonymise || signal?.aborted) return;
+      await Promise.all(
+        hosts.map((host) => {
+          if (hostAccounts.has(host.name)) return undefined;
+          let pending = reading.get(host.name);
+          if (!pending) {
+            pending = this.fleet
+              .gather(host, { requester: 'privacy:accounts', files: ['/etc/passwd'], maxFileBytes: 1 << 20, timeoutMs: 5_000, signal })
+              .then(
+                (r) => void hostAccounts.set(host.name, passwdAccountNames(r.files['/etc/passwd'] ?? '')),
+                () => undefined, // unreachable now: tried again next time
+              )
+              .finally(() => reading.delete(host.name));
+            reading.set(host.name, pending);
+          }
+          return pending;
+        }),
+      );
+    };
+    const pseudonyms = new PseudonymSessions(() => {
+      if (!privacy.pseudonymise) return null;
+      accounts ??= localAccountNames();
+      const hosts = this.inventory.list();
+      return {
+        hosts: [...hosts.map((h) => h.name), hostname()],
+        addresses: hosts.filter((h) => h.transport !== 'local').map((h) => h.address),
+        users: [...new Set([...hosts.map((h) => h.user).filter((u): u is string => !!u), ...accounts, ...[...hostAccounts.values()].flat()])],
+        internalDomains: privacy.internalDomains,
+      };
+    });
+    this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget, redaction, pseudonyms);
+    const localOnlyTags = Object.entries(privacy.tags)
+      .filter(([, mode]) => mode === 'local_only')
+      .map(([tag]) => tag);
     this.modelEngine = this.router.available
-      ? new ModelEngine(this.router, this.tools, this.inventory, this.store.conversations, offline, catalog, llm)
+      ? new ModelEngine(this.router, this.tools, this.inventory, this.store.conversations, offline, catalog, llm, { localOnlyTags: () => localOnlyTags, learnHostAccounts })
       : null;
     const engine: ChatEngine = this.modelEngine ?? offline;
     this.chatService = new ChatService(this.store.conversations, this.inventory, engine, undefined, this.audit);
     this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules, this.audit);
+    this.lifecycle = new DataLifecycle(this.store, this.auditLog, this.config.get(retentionConfig));
+    // The privacy report's ledger: what each request to a model carried (counts, bytes), per conversation and provider.
+    this.router.onSent = (sent) => this.store.privacyLedger.record(sent);
+  }
+
+  privacyReport(): ReturnType<DataLifecycle['privacyReport']> {
+    return this.lifecycle.privacyReport();
+  }
+
+  /** Applies the retention settings now and then every `retention.sweepMinutes` (the server). */
+  startRetentionSweep(): void {
+    if (this.retentionTimer) return;
+    const sweep = (): void => {
+      if (!this.store.db.open) return;
+      try {
+        const summary: ForgetSummary = this.lifecycle.forgetExpired('retention:sweep');
+        if (summary.auditSeq !== null) this.logger.info({ summary }, 'retention removed expired data');
+      } catch (err) {
+        this.logger.error({ err }, 'the retention sweep failed');
+      }
+    };
+    sweep();
+    this.retentionTimer = setInterval(sweep, this.config.get(retentionConfig).sweepMinutes * 60_000);
+    this.retentionTimer.unref();
   }
 
   /**
@@ -366,6 +447,8 @@ export class Core implements CoreFacade {
   async close(): Promise<void> {
     // Signed before anything asynchronous, so a caller that does not await close() still gets it.
     this.flushAudit('close');
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.retentionTimer = null;
     // Collection stops (runs in flight are cancelled) and the open metric window is journaled before the pool and the store close.
     await this.metricsService?.stop();
     await this.fleet.close();

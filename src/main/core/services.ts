@@ -17,6 +17,7 @@ import type {
   RememberedRuleList,
   RuleRevoked,
 } from '../../shared/protocol';
+import type { PrivacyReport } from '../../shared/protocol';
 
 /**
  * What every face (HTTP server, CLI, Electron IPC) gets from the composition root.
@@ -55,6 +56,8 @@ export interface CoreFacade {
   /** Live events of one conversation, or of all with '*'; returns the unsubscribe function. */
   subscribe(conversationId: string, listener: (event: ChatEvent) => void): () => void;
   usageReport(by: 'day' | 'model' | 'conversation', sinceDay?: string): UsageReport;
+  /** What was sent to which model provider, per conversation (counts, bytes, redactions, hosts). */
+  privacyReport?(): PrivacyReport;
   readonly providers: ProviderSettings;
   /** Stored time series and collector status per host (the server starts collection). */
   readonly metrics?: MetricsService;

@@ -141,6 +141,10 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
     'fleetmind:usage.report': ({ by, since }) => core.usageReport(by ?? 'day', since),
     // The desktop user is the operator (as with approvals), so the audit log is theirs to read.
     'fleetmind:audit.page': (query) => core.auditPage(query),
+    'fleetmind:privacy.report': () => {
+      if (!core.privacyReport) throw new IpcFailure({ code: 'unavailable', message: 'the privacy report is not available here' });
+      return core.privacyReport();
+    },
   };
 
   const channels = Object.keys(invokeChannels) as InvokeChannel[];

@@ -8,6 +8,7 @@ import { createFleetStore, FleetStoreProvider, FleetView } from '../features/fle
 import { createRulesStore, RulesStoreProvider, RulesView } from '../features/rules';
 import { createSettingsStore, SettingsStoreProvider, SettingsView } from '../features/settings';
 import { BudgetBanner, createUsageStore, UsageStoreProvider, UsageView } from '../features/usage';
+import { createPrivacyStore, PrivacyView } from '../features/privacy';
 import type { Transport } from '../transport';
 import { AppHeader, type Connection } from './AppHeader';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -46,7 +47,7 @@ function createStores(transport: Transport) {
     approvals?.getState().setEnabled(value);
     if (value) void usage.getState().load();
   };
-  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), rules: createRulesStore(transport), fleet: createFleetStore(transport), setOperator };
+  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), privacy: createPrivacyStore(transport), rules: createRulesStore(transport), fleet: createFleetStore(transport), setOperator };
 }
 
 /** The shell: header with pages, host, engine and connection; the page below; the approval dialog over it. */
@@ -143,6 +144,11 @@ export function App({ transport }: { transport: Transport }) {
             {route === 'usage' && (
               <div className="app-page">
                 <UsageView />
+              </div>
+            )}
+            {route === 'privacy' && (
+              <div className="app-page">
+                <PrivacyView store={stores.privacy} />
               </div>
             )}
             {route === 'audit' && (

@@ -12,6 +12,7 @@ const PAGES: { route: Route; label: string }[] = [
   { route: 'fleet', label: 'Fleet' },
   { route: 'rules', label: 'Rules' },
   { route: 'usage', label: 'Usage' },
+  { route: 'privacy', label: 'Privacy' },
   { route: 'audit', label: 'Audit' },
   { route: 'settings', label: 'Settings' },
 ];

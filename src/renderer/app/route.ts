@@ -1,14 +1,15 @@
 import { useSyncExternalStore } from 'react';
 
 /** The shell's pages. The hash keeps them bookmarkable and the back button working, with no router. */
-export type Route = 'chat' | 'fleet' | 'rules' | 'usage' | 'audit' | 'settings';
+export type Route = 'chat' | 'fleet' | 'rules' | 'usage' | 'privacy' | 'audit' | 'settings';
 
-export const ROUTE_HREF: Record<Route, string> = { chat: '#/', fleet: '#/fleet', rules: '#/rules', usage: '#/usage', audit: '#/audit', settings: '#/settings' };
+export const ROUTE_HREF: Record<Route, string> = { chat: '#/', fleet: '#/fleet', rules: '#/rules', usage: '#/usage', privacy: '#/privacy', audit: '#/audit', settings: '#/settings' };
 
 function parse(hash: string): Route {
   if (hash === '#/fleet') return 'fleet';
   if (hash === '#/rules') return 'rules';
   if (hash === '#/usage') return 'usage';
+  if (hash === '#/privacy') return 'privacy';
   if (hash === '#/audit') return 'audit';
   if (hash === '#/settings') return 'settings';
   return 'chat';

@@ -26,6 +26,7 @@ import {
   RuleRevokedSchema,
   SessionSchema,
   UsageReportSchema,
+  PrivacyReportSchema,
   type AddProviderRequest,
   type AddProviderResponse,
   type ApiError,
@@ -58,6 +59,7 @@ import {
   type RuleRevoked,
   type UsageQuery,
   type UsageReport,
+  type PrivacyReport,
 } from '../../shared/protocol';
 import { SseParser } from './sse';
 import { TransportError, type MetricsQuery, type Session, type Transport } from './transport';
@@ -252,6 +254,10 @@ export class HttpTransport implements Transport {
   async testProvider(name: string): Promise<ProviderTestResult> {
     const response = await this.send(`/api/providers/${encodeURIComponent(name)}/test`, { method: 'POST', headers: JSON_HEADERS, body: '{}' });
     return this.parse(response, ProviderTestResultSchema);
+  }
+
+  async privacyReport(): Promise<PrivacyReport> {
+    return this.parse(await this.send('/api/privacy'), PrivacyReportSchema);
   }
 
   async usageReport(query: UsageQuery): Promise<UsageReport> {

@@ -31,6 +31,7 @@ import {
   type RuleRevoked,
   type UsageQuery,
   type UsageReport,
+  type PrivacyReport,
 } from '../../shared/protocol';
 import { toApiError, TransportError, type MetricsQuery, type Session, type Transport } from './transport';
 
@@ -176,6 +177,10 @@ export class IpcTransport implements Transport {
 
   testProvider(name: string): Promise<ProviderTestResult> {
     return this.call(() => this.bridge.invoke('fleetmind:providers.test', { name }));
+  }
+
+  privacyReport(): Promise<PrivacyReport> {
+    return this.call(() => this.bridge.invoke('fleetmind:privacy.report', {}));
   }
 
   usageReport(query: UsageQuery): Promise<UsageReport> {

@@ -31,6 +31,7 @@ import type {
   RemoveProviderResponse,
   UsageQuery,
   UsageReport,
+  PrivacyReport,
 } from '../../shared/protocol';
 
 /** A metrics query as the renderer asks it; both faces turn it into their own request. */
@@ -103,6 +104,8 @@ export interface Transport {
   usageReport(query: UsageQuery): Promise<UsageReport>;
   /** A page of audit entries, newest first, and the verification of the whole chain (operator only). */
   auditPage(query: AuditQuery): Promise<AuditPage>;
+  /** What was sent to model providers per conversation and provider (operator only); optional for test doubles. */
+  privacyReport?(): Promise<PrivacyReport>;
 }
 
 /** Every failure a Transport reports carries the protocol's typed error. */

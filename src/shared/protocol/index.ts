@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './chat';
+export * from './chat-blocks';
 export * from './conversations';
 export * from './health';
 export * from './auth';
@@ -9,3 +10,4 @@ export * from './audit';
 export * from './settings';
 export * from './ipc';
 export * from './metrics';
+export * from './privacy';

@@ -4,6 +4,7 @@ import { ConversationDetailSchema, ConversationListSchema } from './conversation
 import { HealthSchema } from './health';
 import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema, RememberedRuleListSchema, RuleRevokedSchema } from './approvals';
 import { AuditPageSchema, AuditQuerySchema } from './audit';
+import { PrivacyReportSchema } from './privacy';
 import { HostAddedSchema, HostAddRequestSchema, HostImportRequestSchema, HostImportResultSchema, HostKeyScanSchema, HostListSchema, HostTrustedSchema } from './hosts';
 import { CollectorStatusListSchema, MetricLabelsSchema, MetricQueryResponseSchema, MetricSeriesListSchema } from './metrics';
 import {
@@ -77,6 +78,8 @@ export const invokeChannels = {
   'fleetmind:usage.report': { request: UsageQuerySchema, response: UsageReportSchema },
   /** A page of the audit log (newest first) with the whole chain's verification, as GET /api/audit answers. */
   'fleetmind:audit.page': { request: AuditQuerySchema, response: AuditPageSchema },
+  /** What was sent to model providers per conversation (counts only), as GET /api/privacy answers. */
+  'fleetmind:privacy.report': { request: z.object({}).strict(), response: PrivacyReportSchema },
 } as const;
 export type InvokeChannel = keyof typeof invokeChannels;
 export type InvokeRequest<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['request']>;

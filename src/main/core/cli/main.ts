@@ -29,8 +29,17 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'usage', term: 'usage [options]', description: 'Model usage: calls, tokens and cost per day, model or conversation, and the budget state', load: async () => (await import('./usage-command')).registerUsageCommand },
   { name: 'providers', term: 'providers', description: 'Model providers: OpenAI or any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp)', load: async () => (await import('./providers-command')).registerProvidersCommand },
   { name: 'approvals', term: 'approvals', description: 'Commands waiting for the operator: list, show, approve, deny; remembered rules: rules, revoke', load: async () => (await import('./approvals-command')).registerApprovalsCommand },
+  { name: 'anomaly', term: 'anomaly', description: 'Streaming anomaly detection: score a series (timestamp,value CSV) causally, as the monitor does', load: async () => (await import('./anomaly-command')).registerAnomalyCommand },
   { name: 'policy', term: 'policy', description: 'The command-safety policy: judge commands, validate policy files', load: async () => (await import('./policy-command')).registerPolicyCommand },
   { name: 'audit', term: 'audit', description: 'The tamper-evident audit log: list, verify, head, export', load: async () => (await import('./audit-command')).registerAuditCommand },
+  { name: 'privacy', term: 'privacy', description: 'What was sent to model providers: per conversation and provider, bytes, redactions by type, pseudonyms, hosts', load: async () => (await import('./privacy-command')).registerPrivacyCommand },
+  {
+    name: 'forget',
+    term: 'forget [options]',
+    description: 'Delete a conversation or everything about a host (audit payloads become tombstones; the chain still verifies), or what retention says has expired',
+    load: async () => (await import('./privacy-command')).registerForgetCommand,
+  },
+  { name: 'export', term: 'export [options]', description: 'Export a conversation as JSON to stdout: messages, tool calls, approvals, usage, privacy report rows and its audit entries', load: async () => (await import('./privacy-command')).registerExportCommand },
   { name: 'token', term: 'token', description: 'API credentials: the operator token and scoped tokens for Alertmanager, Prometheus and MCP clients', load: async () => (await import('./token-command')).registerTokenCommand },
   { name: 'ui-link', term: 'ui-link [options]', description: 'Print a single-use sign-in link for the web UI (valid 10 minutes)', load: async () => (await import('./ui-link-command')).registerUiLinkCommand },
   {

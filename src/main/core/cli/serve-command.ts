@@ -76,6 +76,8 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
   }
   // Metrics are collected while the server runs (each host on its own schedule; runs wait for the policy).
   core.startMetrics();
+  // Retention (`retention:` in config.yaml) is applied at start and then periodically.
+  core.startRetentionSweep();
   writeServerRecord(dataDir, url);
   return {
     url,

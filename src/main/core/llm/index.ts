@@ -2,7 +2,8 @@ export { llmConfig, TaskSchema, ProviderConfigSchema, type LlmConfig, type LlmTa
 export { ModelCatalog, type ModelInfo, type TokenCounts } from './model-catalog';
 export { LlmProvider, LlmCallError, type ChatMessage, type ToolSpec, type CompletionRequest, type CompletionResult, type AssembledToolCall, type LlmErrorKind } from './provider';
 export { ModelRouter, AllModelsFailedError, type RoutedCompletion, type RouteOptions } from './router';
-export { RedactionSessions } from './redaction';
+export { RedactionSessions, PseudonymSessions } from './redaction';
+export { measureSent, type SentRecorder, type SentRecord } from './sent-record';
 export { BudgetGuard, type BudgetStatus, type BudgetState } from './budget';
 export { countTextTokens, countMessageTokens, countMessagesTokens, type CountableMessage } from './tokenizer';
 export { ProviderSettings, ProviderSettingsError, keychainAccount, type ProviderView } from './provider-settings';

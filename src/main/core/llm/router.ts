@@ -3,7 +3,8 @@ import type { BudgetGuard } from './budget';
 import type { LlmConfig, LlmTask } from './config';
 import type { ModelCatalog } from './model-catalog';
 import { LlmCallError, type CompletionRequest, type CompletionResult, type LlmProvider } from './provider';
-import { RedactionSessions, redactMessages } from './redaction';
+import { PseudonymSessions, pseudonymiseMessages, RedactionSessions, redactMessages } from './redaction';
+import { measureSent, type SentRecorder } from './sent-record';
 
 export interface RoutedCompletion extends CompletionResult {
   provider: string;
@@ -12,6 +13,8 @@ export interface RoutedCompletion extends CompletionResult {
   costUsd: number;
   /** Earlier candidates that failed, with why (shown to the operator). */
   skipped: string[];
+  /** The request carried pseudonyms; content and tool-call arguments are already mapped back. */
+  pseudonymised: boolean;
 }
 
 export class AllModelsFailedError extends Error {
@@ -40,6 +43,8 @@ const BACKOFF_MS = [250, 1000, 2000];
 export class ModelRouter {
   private readonly providers: Map<string, LlmProvider>;
   private readonly defaultModels = new Map<string, Promise<string | null>>();
+  /** Told of every request as it leaves (bytes, placeholders by type, provider): the privacy report. */
+  onSent: SentRecorder | null = null;
 
   constructor(
     providers: readonly LlmProvider[],
@@ -53,6 +58,11 @@ export class ModelRouter {
      * placeholder in the stored history and in the request that carries this turn's text.
      */
     private readonly redaction: RedactionSessions = new RedactionSessions(),
+    /**
+     * Pseudonyms for remote providers (host names and addresses, IPs, internal domains, users,
+     * e-mail addresses), one session per conversation; none when not given.
+     */
+    private readonly pseudonyms: PseudonymSessions | null = null,
   ) {
     this.providers = new Map(providers.map((p) => [p.name, p]));
   }
@@ -93,6 +103,14 @@ export class ModelRouter {
       this.defaultModels.set(provider.name, pending);
     }
     return pending;
+  }
+
+  private recordSent(sent: Parameters<SentRecorder>[0]): void {
+    try {
+      this.onSent?.(sent);
+    } catch {
+      // The ledger is a report; it never stops a request.
+    }
   }
 
   async candidates(options: RouteOptions, signal?: AbortSignal): Promise<{ provider: LlmProvider; model: string }[]> {
@@ -139,12 +157,32 @@ export class ModelRouter {
       try {
         // Nothing leaves for a remote model unredacted: secrets become [REDACTED:type#n] placeholders,
         // stable within the conversation. Local providers (`local: true`) get the text as it is.
-        const messages = provider.local ? request.messages : redactMessages(request.messages, this.redaction.for(options.conversationId));
-        const result = await provider.complete({ ...request, messages, model });
+        let messages = provider.local ? request.messages : redactMessages(request.messages, this.redaction.for(options.conversationId));
+        // Then names become pseudonyms (host-1, ip-3, user-2), after redaction so that no value the
+        // pseudonymiser can map back is a secret. The answer is mapped back before anyone sees it:
+        // streamed tokens, the final text and tool-call arguments.
+        const vocabulary = provider.local ? null : (this.pseudonyms?.current() ?? null);
+        const session = vocabulary ? this.pseudonyms!.for(options.conversationId) : null;
+        if (session && vocabulary) messages = pseudonymiseMessages(messages, session, vocabulary);
+        const stream = session && request.onToken ? session.revealStream(request.onToken) : null;
+        // The privacy ledger: what leaves, measured as sent. `pseudonyms` (counts per kind) is for pseudonymisation to fill.
+        this.recordSent({ conversationId: options.conversationId, provider: provider.name, model, local: provider.local, ...measureSent(messages) });
+        let result = await provider.complete({ ...request, messages, model, onToken: stream ? (text) => stream.push(text) : request.onToken });
+        if (session) {
+          stream?.flush();
+          result = {
+            ...result,
+            content: session.reveal(result.content).text,
+            toolCalls: result.toolCalls.map((call) => {
+              const revealed = session.revealJson(call.arguments);
+              return { ...call, arguments: revealed.text, ...(revealed.unknown.length ? { unknownPseudonyms: revealed.unknown } : {}) };
+            }),
+          };
+        }
         const tokens = result.usage ?? { promptTokens: 0, completionTokens: 0, cachedTokens: 0 };
         const costUsd = provider.local ? 0 : this.catalog.costUsd(model, tokens);
         this.usage.record({ provider: provider.name, model, task: options.task, conversationId: options.conversationId, ...tokens, costUsd, latencyMs: result.latencyMs, ttftMs: result.ttftMs, local: provider.local, ok: true, error: null });
-        return { ...result, provider: provider.name, model, local: provider.local, costUsd, skipped: reasons };
+        return { ...result, provider: provider.name, model, local: provider.local, costUsd, skipped: reasons, pseudonymised: session !== null };
       } catch (err) {
         const error = err instanceof LlmCallError ? err : new LlmCallError('bad_response', String(err));
         this.usage.record({ provider: provider.name, model, task: options.task, conversationId: options.conversationId, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0, latencyMs: 0, ttftMs: null, local: provider.local, ok: false, error: error.message });

@@ -12,6 +12,8 @@ export type { PolicyOverrides, RuleSpec } from './policy/spec';
 export {
   AuditLog,
   AuditKeyError,
+  AuditForgetError,
+  FORGOTTEN_ACTOR,
   hashOutput,
   loadOrCreateAuditKey,
   readAuditKey,
@@ -24,6 +26,7 @@ export {
   type AuditEntry,
   type AuditEntryInput,
   type AuditKind,
+  type AuditTombstone,
   type AuditVerifyResult,
 } from './audit';
 export { noAudit, type AuditSink } from './audit-sink';

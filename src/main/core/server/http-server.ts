@@ -19,6 +19,7 @@ import { providerRoutes } from './routes/providers';
 import { sessionRoutes } from './routes/session';
 import { registerUi } from './routes/ui';
 import { usageRoutes } from './routes/usage';
+import { privacyRoutes } from './routes/privacy';
 import { allowedHostHeaders } from './security';
 
 export interface HttpServerOptions {
@@ -140,6 +141,7 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
   await app.register(chatRoutes, { core });
   await app.register(conversationRoutes, { core });
   await app.register(usageRoutes, { core });
+  await app.register(privacyRoutes, { core });
   await app.register(providerRoutes, { core });
   await app.register(auditRoutes, { core });
   await app.register(approvalRoutes, { core });

@@ -36,6 +36,8 @@ interface ToolCallRow {
   error_json: string | null;
   duration_ms: number;
   started_at: string;
+  commands_json: string | null;
+  blocks_json: string | null;
 }
 
 export interface NewMessage {
@@ -118,8 +120,8 @@ export class ConversationRepository {
         )
         .run(id, conversationId, next, message.role, content, message.engine ?? null, now);
       const insertCall = this.db.prepare(
-        `INSERT INTO tool_calls (id, message_id, tool, args_json, host, ok, summary, error_json, duration_ms, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO tool_calls (id, message_id, tool, args_json, host, ok, summary, error_json, duration_ms, started_at, commands_json, blocks_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const call of toolCalls) {
         insertCall.run(
@@ -133,6 +135,8 @@ export class ConversationRepository {
           call.error ? JSON.stringify(call.error) : null,
           call.durationMs,
           call.startedAt,
+          call.commands ? JSON.stringify(call.commands) : null,
+          call.findings || call.table ? JSON.stringify({ findings: call.findings, table: call.table }) : null,
         );
       }
       this.db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(now, conversationId);
@@ -148,10 +152,22 @@ export class ConversationRepository {
     };
   }
 
-  /** A tool call as stored: its arguments, summary and error redacted (ids, host, timings as they are). */
+  /**
+   * A tool call as stored: its arguments, summary, error, the commands it ran with their output,
+   * findings and tables redacted (ids, host, timings as they are). Host output is where secrets
+   * turn up most (`env`, config files, command lines in `ps`), so it takes the same path.
+   */
   private redactCall(call: ToolCallRecord, conversationId: string): ToolCallRecord {
     const text = (t: string) => this.redact(t, conversationId);
-    return { ...call, args: mapStrings(call.args, text), summary: text(call.summary), error: call.error ? mapStrings(call.error, text) : null };
+    return {
+      ...call,
+      args: mapStrings(call.args, text),
+      summary: text(call.summary),
+      error: call.error ? mapStrings(call.error, text) : null,
+      ...(call.commands ? { commands: mapStrings(call.commands, text) } : {}),
+      ...(call.findings ? { findings: mapStrings(call.findings, text) } : {}),
+      ...(call.table ? { table: mapStrings(call.table, text) } : {}),
+    };
   }
 
   messages(conversationId: string): StoredMessage[] {
@@ -177,6 +193,7 @@ export class ConversationRepository {
         error: c.error_json ? JSON.parse(c.error_json) : null,
         durationMs: c.duration_ms,
         startedAt: c.started_at,
+        ...blocksOf(c),
       });
       byMessage.set(c.message_id, list);
     }
@@ -222,6 +239,18 @@ export class ConversationRepository {
     const summary = this.get(id);
     return summary ? { ...summary, messages: this.messages(id) } : null;
   }
+}
+
+/** The optional structured fields of a stored tool call (absent on rows from before migration 12). */
+function blocksOf(row: ToolCallRow): Pick<ToolCallRecord, 'commands' | 'findings' | 'table'> {
+  const out: Pick<ToolCallRecord, 'commands' | 'findings' | 'table'> = {};
+  if (row.commands_json) out.commands = JSON.parse(row.commands_json) as ToolCallRecord['commands'];
+  if (row.blocks_json) {
+    const blocks = JSON.parse(row.blocks_json) as Pick<ToolCallRecord, 'findings' | 'table'>;
+    if (blocks.findings) out.findings = blocks.findings;
+    if (blocks.table) out.table = blocks.table;
+  }
+  return out;
 }
 
 function toSummary(row: ConversationRow): ConversationSummary {

@@ -7,6 +7,7 @@ import { UsageRepository } from './usage';
 import { ApprovalRepository } from './approvals';
 import { RememberedRuleRepository } from './remembered-rules';
 import { CredentialRepository } from './credentials';
+import { PrivacyLedgerRepository } from './privacy-ledger';
 import { secureDataDir } from './data-dir';
 import { keepText, type AtRestRedactor } from './at-rest';
 
@@ -21,6 +22,7 @@ export { SettingsRepository } from './settings';
 export { UsageRepository, type LlmCallRecord, type UsageTotals, type UsageRow } from './usage';
 export { RememberedRuleRepository, type RememberedRule } from './remembered-rules';
 export { CredentialRepository, type ApiTokenRecord, type UiSessionRecord } from './credentials';
+export { PrivacyLedgerRepository, type PrivacyLedgerRow, type SentRecord } from './privacy-ledger';
 export { ApprovalRepository, type ApprovalRecord, type ApprovalStatus, type NewApproval } from './approvals';
 
 export const STORE_FILE = 'fleetmind.db';
@@ -43,6 +45,8 @@ export class Store {
   readonly approvals: ApprovalRepository;
   readonly rememberedRules: RememberedRuleRepository;
   readonly credentials: CredentialRepository;
+  /** What was sent to models, per conversation and provider (counts only): the privacy report. */
+  readonly privacyLedger: PrivacyLedgerRepository;
 
   constructor(
     readonly db: SqliteDatabase,
@@ -56,6 +60,7 @@ export class Store {
     this.approvals = new ApprovalRepository(db, redact);
     this.rememberedRules = new RememberedRuleRepository(db);
     this.credentials = new CredentialRepository(db);
+    this.privacyLedger = new PrivacyLedgerRepository(db);
   }
 
   static open(dataDir: string, options: StoreOptions = {}): Store {

@@ -271,4 +271,67 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: 'tool calls keep the commands they ran with bounded output, and structured findings and tables',
+    // JSON, redacted before it is written like every other free-text column; NULL for older rows.
+    sql: `
+      ALTER TABLE tool_calls ADD COLUMN commands_json TEXT;
+      ALTER TABLE tool_calls ADD COLUMN blocks_json TEXT;
+    `,
+  },
+  {
+    version: 13,
+    name: 'audit rows hash a digest of their payload (format 2) so a payload can be forgotten, leaving a tombstone; privacy ledger per conversation and provider',
+    // Existing rows stay format 1 and verify as before; rows appended from now on are format 2.
+    // The payload columns become nullable (a tombstone keeps payload_sha256 and forgotten_at);
+    // the only UPDATE the schema allows is that tombstoning, and DELETE stays retention-only.
+    sql: `
+      DROP TRIGGER audit_log_append_only;
+      DROP TRIGGER audit_log_retention_only;
+      CREATE TABLE audit_log_v2 (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT,
+        host TEXT,
+        subject TEXT,
+        data_json TEXT,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        format INTEGER NOT NULL DEFAULT 1,
+        payload_sha256 TEXT,
+        forgotten_at TEXT
+      );
+      INSERT INTO audit_log_v2 (seq, at, kind, actor, host, subject, data_json, prev_hash, hash, format)
+        SELECT seq, at, kind, actor, host, subject, data_json, prev_hash, hash, 1 FROM audit_log ORDER BY seq;
+      DROP TABLE audit_log;
+      ALTER TABLE audit_log_v2 RENAME TO audit_log;
+      CREATE INDEX audit_log_at ON audit_log(at);
+      CREATE INDEX audit_log_host ON audit_log(host);
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+        WHEN NOT (OLD.forgotten_at IS NULL AND NEW.forgotten_at IS NOT NULL AND NEW.payload_sha256 IS NOT NULL
+          AND NEW.seq = OLD.seq AND NEW.at = OLD.at AND NEW.kind = OLD.kind AND NEW.prev_hash = OLD.prev_hash
+          AND NEW.hash = OLD.hash AND NEW.format = OLD.format
+          AND NEW.actor IS NULL AND NEW.host IS NULL AND NEW.subject IS NULL AND NEW.data_json IS NULL)
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (a payload can only be forgotten, keeping its digest)'); END;
+      CREATE TRIGGER audit_log_retention_only BEFORE DELETE ON audit_log
+        WHEN OLD.seq > (SELECT COALESCE(MAX(pruned_through), 0) FROM audit_checkpoints)
+        BEGIN SELECT RAISE(ABORT, 'audit rows are removed only by retention, after a signed checkpoint'); END;
+      CREATE TABLE privacy_ledger (
+        conversation_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        local INTEGER NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0,
+        bytes_sent INTEGER NOT NULL DEFAULT 0,
+        redactions_json TEXT NOT NULL DEFAULT '{}',
+        pseudonyms_json TEXT NOT NULL DEFAULT '{}',
+        hosts_json TEXT NOT NULL DEFAULT '[]',
+        models_json TEXT NOT NULL DEFAULT '[]',
+        first_at TEXT NOT NULL,
+        last_at TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, provider)
+      );
+    `,
+  },
 ];

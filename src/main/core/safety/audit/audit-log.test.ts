@@ -88,7 +88,7 @@ describe('AuditLog', () => {
     disarm();
     const row = store.db.prepare('SELECT * FROM audit_log WHERE seq = 4').get() as { at: string; kind: string; actor: string; host: string; subject: string; prev_hash: string };
     const forged = { decision: 'allow', n: 999 };
-    const hash = hashAuditRow({ seq: 4, at: row.at, kind: row.kind, actor: row.actor, host: row.host, subject: row.subject, data: forged, prevHash: row.prev_hash });
+    const hash = hashAuditRow({ seq: 4, at: row.at, kind: row.kind, actor: row.actor, host: row.host, subject: row.subject, data: forged, prevHash: row.prev_hash, format: 2 });
     store.db.prepare('UPDATE audit_log SET data_json = ?, hash = ? WHERE seq = 4').run(canonicalJson(forged), hash);
     expect(broken(log.verify()).brokenAt).toBe(5);
   });

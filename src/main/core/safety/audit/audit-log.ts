@@ -20,12 +20,26 @@ export interface AuditEntry {
   seq: number;
   at: string;
   kind: AuditKind;
+  /** `[forgotten]` once the payload was forgotten (then host and subject are null, data names the tombstone). */
   actor: string;
   host: string | null;
   subject: string | null;
   data: Record<string, unknown>;
   prevHash: string;
   hash: string;
+}
+
+/**
+ * Row formats. v1 (before payloads could be forgotten): the hash covers the payload itself.
+ * v2: the hash covers the sha256 of the payload (actor, host, subject, data), so the payload
+ * can be removed later (a tombstone keeps the digest) and the chain still verifies.
+ */
+export type AuditRowFormat = 1 | 2;
+
+/** A payload removed by `forget` or audit retention: the row keeps its place, hash and payload digest. */
+export interface AuditTombstone {
+  seq: number;
+  payloadSha256: string;
 }
 
 /**
@@ -93,6 +107,14 @@ const nextTurn = (run: () => void): void => {
   setImmediate(run).unref();
 };
 
+/** forget() refused: a row it was asked to forget does not verify. */
+export class AuditForgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditForgetError';
+  }
+}
+
 export class AuditKeyError extends Error {
   constructor(message: string) {
     super(message);
@@ -106,12 +128,23 @@ interface AuditRow {
   seq: number;
   at: string;
   kind: string;
-  actor: string;
+  /** Null (with host, subject, data_json) once the payload was forgotten. */
+  actor: string | null;
   host: string | null;
   subject: string | null;
-  data_json: string;
+  data_json: string | null;
   prev_hash: string;
   hash: string;
+  format: number;
+  /** Set when the payload is forgotten: the sha256 of the canonical payload it had. */
+  payload_sha256: string | null;
+  forgotten_at: string | null;
+}
+
+/** What a row's tombstone record (a `retention` row with `action: forget`) says about it. */
+interface TombstoneRecord {
+  bySeq: number;
+  payloadSha256: string;
 }
 
 interface CheckpointRow {
@@ -124,12 +157,32 @@ interface CheckpointRow {
   mac: string;
 }
 
-/** The hash of a row: sha256 over the canonical JSON of its content and the previous row's hash. */
-export function hashAuditRow(row: { seq: number; at: string; kind: string; actor: string; host: string | null; subject: string | null; data: unknown; prevHash: string }): string {
+/** The sha256 of a row's payload (what `forget` may remove): canonical JSON of actor, host, subject and data. */
+export function auditPayloadSha256(payload: { actor: string; host: string | null; subject: string | null; data: unknown }): string {
+  return createHash('sha256').update(canonicalJson({ actor: payload.actor, host: payload.host, subject: payload.subject, data: payload.data })).digest('hex');
+}
+
+/** The v2 hash of a row from its payload's digest: what stays checkable after the payload is forgotten. */
+export function hashAuditRowDigest(row: { seq: number; at: string; kind: string; payloadSha256: string; prevHash: string }): string {
+  return createHash('sha256')
+    .update(canonicalJson({ format: 2, seq: row.seq, at: row.at, kind: row.kind, payloadSha256: row.payloadSha256, prevHash: row.prevHash }))
+    .digest('hex');
+}
+
+/**
+ * The hash of a row. Format 1 (rows written before payloads could be forgotten, and the
+ * default here so such rows can still be produced and checked): sha256 over the canonical
+ * JSON of its content and the previous row's hash. Format 2: over the payload's digest.
+ */
+export function hashAuditRow(row: { seq: number; at: string; kind: string; actor: string; host: string | null; subject: string | null; data: unknown; prevHash: string; format?: AuditRowFormat }): string {
+  if (row.format === 2) return hashAuditRowDigest({ seq: row.seq, at: row.at, kind: row.kind, payloadSha256: auditPayloadSha256(row), prevHash: row.prevHash });
   return createHash('sha256')
     .update(canonicalJson({ seq: row.seq, at: row.at, kind: row.kind, actor: row.actor, host: row.host, subject: row.subject, data: row.data, prevHash: row.prevHash }))
     .digest('hex');
 }
+
+/** The actor shown for a row whose payload was forgotten. */
+export const FORGOTTEN_ACTOR = '[forgotten]';
 
 /** The hash of command output, for execution entries (the output itself is not kept in the log). */
 export function hashOutput(output: string | Buffer): string {
@@ -142,6 +195,19 @@ function notAnchoredRow(seq: number, anchor: AuditAnchor): string {
 }
 
 function rowToEntry(row: AuditRow): AuditEntry {
+  if (row.forgotten_at !== null || row.data_json === null || row.actor === null) {
+    return {
+      seq: row.seq,
+      at: row.at,
+      kind: row.kind as AuditKind,
+      actor: FORGOTTEN_ACTOR,
+      host: null,
+      subject: null,
+      data: { forgotten: true, forgottenAt: row.forgotten_at, payloadSha256: row.payload_sha256 },
+      prevHash: row.prev_hash,
+      hash: row.hash,
+    };
+  }
   return {
     seq: row.seq,
     at: row.at,
@@ -226,9 +292,10 @@ export class AuditLog {
         data,
         prevHash: previous.hash,
       };
-      const hash = hashAuditRow(base);
+      // Format 2: the hash covers the payload's digest, so `forget` can remove the payload later.
+      const hash = hashAuditRow({ ...base, format: 2 });
       this.db
-        .prepare('INSERT INTO audit_log (seq, at, kind, actor, host, subject, data_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare('INSERT INTO audit_log (seq, at, kind, actor, host, subject, data_json, prev_hash, hash, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 2)')
         .run(base.seq, base.at, base.kind, base.actor, base.host, base.subject, canonicalJson(base.data), base.prevHash, hash);
       return { ...base, hash };
     })();
@@ -346,6 +413,93 @@ export class AuditLog {
   }
 
   /**
+   * Live rows whose payload is about one of `about`: a host (its host column, or the name as
+   * a JSON string in the data, e.g. in `hosts`), or a text (a conversation or approval id) in
+   * the actor, subject or data. `before` selects rows older than a time instead (or as well).
+   * Tombstone records themselves are never selected.
+   */
+  findPayloads(about: { hosts?: readonly string[]; texts?: readonly string[]; before?: Date }): number[] {
+    const ors: string[] = [];
+    const params: unknown[] = [];
+    for (const host of about.hosts ?? []) {
+      ors.push('host = ?', 'instr(data_json, ?) > 0');
+      params.push(host, JSON.stringify(host));
+    }
+    for (const text of about.texts ?? []) {
+      if (text.length === 0) continue;
+      ors.push('instr(actor, ?) > 0', "instr(COALESCE(subject, ''), ?) > 0", 'instr(data_json, ?) > 0');
+      params.push(text, text, text);
+    }
+    const where: string[] = ['forgotten_at IS NULL', 'data_json IS NOT NULL', `NOT (kind = 'retention' AND instr(data_json, '"action":"forget"') > 0)`];
+    if (ors.length > 0) where.push(`(${ors.join(' OR ')})`);
+    if (about.before) {
+      where.push('at < ?');
+      params.push(about.before.toISOString());
+    }
+    if (ors.length === 0 && !about.before) return [];
+    return (this.db.prepare(`SELECT seq FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq`).all(...params) as { seq: number }[]).map((r) => r.seq);
+  }
+
+  /**
+   * Forgets the payloads of these rows: actor, host, subject and data are removed, the row
+   * keeps its place, time, kind, hash and the sha256 of the payload it had (a tombstone),
+   * so the chain, the checkpoints and every anchored head still verify. Then appends a
+   * `retention` row (`action: forget`) naming every tombstone with its digest: verify()
+   * refuses a tombstone no such row accounts for. A row whose payload no longer matches its
+   * hash is refused (forgetting it would hide the tampering). `data` goes into that row:
+   * the reason and counts, never the forgotten text itself.
+   */
+  forget(seqs: readonly number[], record: { actor: string; subject: string; data?: Record<string, unknown> }): { tombstones: AuditTombstone[]; entry: AuditEntry } {
+    this.requireKey();
+    return this.db.transaction(() => {
+      const select = this.db.prepare('SELECT * FROM audit_log WHERE seq = ?');
+      const update = this.db.prepare('UPDATE audit_log SET actor = NULL, host = NULL, subject = NULL, data_json = NULL, payload_sha256 = ?, forgotten_at = ? WHERE seq = ?');
+      const at = this.now().toISOString();
+      const tombstones: AuditTombstone[] = [];
+      for (const seq of [...new Set(seqs)].sort((a, b) => a - b)) {
+        const row = select.get(seq) as AuditRow | undefined;
+        if (!row || row.forgotten_at !== null || row.data_json === null || row.actor === null) continue;
+        const payload = { actor: row.actor, host: row.host, subject: row.subject, data: JSON.parse(row.data_json) as unknown };
+        const format: AuditRowFormat = row.format === 2 ? 2 : 1;
+        if (hashAuditRow({ seq: row.seq, at: row.at, kind: row.kind, ...payload, prevHash: row.prev_hash, format }) !== row.hash) {
+          throw new AuditForgetError(`row ${seq} no longer matches its hash (altered): it is not forgotten, so the tampering stays visible`);
+        }
+        const payloadSha256 = auditPayloadSha256(payload);
+        update.run(payloadSha256, at, seq);
+        tombstones.push({ seq, payloadSha256 });
+      }
+      const entry = this.append({
+        kind: 'retention',
+        actor: record.actor,
+        subject: record.subject,
+        data: { ...(record.data ?? {}), action: 'forget', tombstones: tombstones.map((t) => [t.seq, t.payloadSha256]) },
+      });
+      return { tombstones, entry };
+    })();
+  }
+
+  /** Which rows the tombstone records (`retention` rows with `action: forget`) account for. */
+  private tombstoneRecords(): Map<number, TombstoneRecord> {
+    const records = new Map<number, TombstoneRecord>();
+    const rows = this.db
+      .prepare(`SELECT seq, data_json FROM audit_log WHERE kind = 'retention' AND data_json IS NOT NULL AND instr(data_json, '"action":"forget"') > 0 ORDER BY seq`)
+      .all() as { seq: number; data_json: string }[];
+    for (const row of rows) {
+      let data: { action?: unknown; tombstones?: unknown };
+      try {
+        data = JSON.parse(row.data_json) as typeof data;
+      } catch {
+        continue; // the chain walk reports the unreadable row
+      }
+      if (data.action !== 'forget' || !Array.isArray(data.tombstones)) continue;
+      for (const t of data.tombstones) {
+        if (Array.isArray(t) && typeof t[0] === 'number' && typeof t[1] === 'string' && !records.has(t[0])) records.set(t[0], { bySeq: row.seq, payloadSha256: t[1] });
+      }
+    }
+    return records;
+  }
+
+  /**
    * Walks the chain from the last retention point: each row must hash to its stored
    * hash, link to the previous row, and follow it in sequence; every checkpoint must
    * carry a valid signature and match the row it vouches for, and no row it vouches
@@ -383,19 +537,40 @@ export class AuditLog {
 
     let lastSeq: number | null = null;
     let firstSeq: number | null = null;
+    const tombstones = this.tombstoneRecords();
     for (const row of this.db.prepare('SELECT * FROM audit_log ORDER BY seq').iterate() as Iterable<AuditRow>) {
       if (row.seq < expectedSeq) return fail(row.seq, `row ${row.seq} lies before the retention point (row ${expectedSeq - 1}) and should have been removed`);
       if (row.seq > expectedSeq) {
         return fail(expectedSeq, expectedSeq === row.seq - 1 ? `row ${expectedSeq} is missing` : `rows ${expectedSeq} to ${row.seq - 1} are missing`);
       }
-      let data: unknown;
-      try {
-        data = JSON.parse(row.data_json);
-      } catch {
-        return fail(row.seq, `row ${row.seq} has unreadable data`);
+      if (row.format !== 1 && row.format !== 2) return fail(row.seq, `row ${row.seq} has an unknown format (${String(row.format)})`);
+      const forgotten = row.forgotten_at !== null || row.data_json === null || row.actor === null;
+      if (forgotten) {
+        // A tombstone: the payload is gone, its digest stays, and a later forget row must account for it.
+        const record = tombstones.get(row.seq);
+        if (row.payload_sha256 === null || row.forgotten_at === null || row.data_json !== null || row.actor !== null || row.host !== null || row.subject !== null) {
+          return fail(row.seq, `row ${row.seq} was altered: its payload is partly removed without a proper tombstone`);
+        }
+        if (!record || record.bySeq <= row.seq) return fail(row.seq, `row ${row.seq} was altered: its payload was removed, but no forget record accounts for it`);
+        if (record.payloadSha256 !== row.payload_sha256) return fail(row.seq, `row ${row.seq} was altered: its tombstone's digest differs from the one its forget record (row ${record.bySeq}) kept`);
+        // v2 rows hash the digest, so the tombstone is checked in full; a v1 row's hash covered the
+        // payload itself: it stays vouched for by the next row's link, the checkpoints and anchors.
+        if (row.format === 2 && hashAuditRowDigest({ seq: row.seq, at: row.at, kind: row.kind, payloadSha256: row.payload_sha256, prevHash: row.prev_hash }) !== row.hash) {
+          return fail(row.seq, `row ${row.seq} was altered: its tombstone no longer matches its hash`);
+        }
+      } else {
+        let data: unknown;
+        try {
+          data = JSON.parse(row.data_json as string);
+        } catch {
+          return fail(row.seq, `row ${row.seq} has unreadable data`);
+        }
+        const recomputed = hashAuditRow({ seq: row.seq, at: row.at, kind: row.kind, actor: row.actor as string, host: row.host, subject: row.subject, data, prevHash: row.prev_hash, format: row.format });
+        if (recomputed !== row.hash) return fail(row.seq, `row ${row.seq} was altered: its content no longer matches its hash`);
+        if (row.payload_sha256 !== null && row.payload_sha256 !== auditPayloadSha256({ actor: row.actor as string, host: row.host, subject: row.subject, data })) {
+          return fail(row.seq, `row ${row.seq} was altered: its content no longer matches its digest`);
+        }
       }
-      const recomputed = hashAuditRow({ seq: row.seq, at: row.at, kind: row.kind, actor: row.actor, host: row.host, subject: row.subject, data, prevHash: row.prev_hash });
-      if (recomputed !== row.hash) return fail(row.seq, `row ${row.seq} was altered: its content no longer matches its hash`);
       if (row.prev_hash !== prevHash) {
         return fail(row.seq, `row ${row.seq} does not follow row ${row.seq - 1} in the chain (rows were removed, reordered or replaced)`);
       }

@@ -47,6 +47,31 @@ export interface CollectorStatus {
   bootAt: string | null;
 }
 
+/** A host's status before its first run; every source (collector, Prometheus, node_exporter) starts here. */
+export function pendingStatus(host: string, intervalMs: number, timeoutMs: number, source?: string): CollectorStatus {
+  return {
+    host,
+    ...(source === undefined ? {} : { source }),
+    state: 'pending',
+    intervalMs,
+    timeoutMs,
+    lastAttemptAt: null,
+    lastSuccessAt: null,
+    lastDurationMs: null,
+    lastError: null,
+    consecutiveFailures: 0,
+    runs: 0,
+    failures: 0,
+    missedRuns: 0,
+    lagMs: null,
+    inFlight: false,
+    inFlightSince: null,
+    nextRunAt: null,
+    reboots: 0,
+    bootAt: null,
+  };
+}
+
 export interface ProcessSnapshotView extends ProcessSnapshot {
   host: string;
   at: string;
@@ -205,26 +230,7 @@ export class CollectorRunner implements MetricSource {
       inFlightSince: null,
       prev: null,
       approval: null,
-      status: {
-        host: host.name,
-        state: 'pending',
-        intervalMs: settings.intervalMs,
-        timeoutMs: settings.timeoutMs,
-        lastAttemptAt: null,
-        lastSuccessAt: null,
-        lastDurationMs: null,
-        lastError: null,
-        consecutiveFailures: 0,
-        runs: 0,
-        failures: 0,
-        missedRuns: 0,
-        lagMs: null,
-        inFlight: false,
-        inFlightSince: null,
-        nextRunAt: null,
-        reboots: 0,
-        bootAt: null,
-      },
+      status: pendingStatus(host.name, settings.intervalMs, settings.timeoutMs),
       summary: { hourStart: Math.floor(now / HOUR) * HOUR, runs: 0, ok: 0, errors: {}, totalMs: 0, maxMs: 0 },
       processes: null,
       stopped: false,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ApiError, Host } from '../../../../shared/protocol';
 import { SecretStoreError, type SecretStore } from '../../secrets';
-import type { CollectorStatus } from '../collector';
+import { pendingStatus, type CollectorStatus } from '../collector';
 import type { SourceAuth } from '../config';
 import { HttpGetError } from './http';
 
@@ -68,27 +68,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export class HostStatus {
   readonly status: CollectorStatus;
   constructor(host: string, source: string, intervalMs: number, timeoutMs: number) {
-    this.status = {
-      host,
-      source,
-      state: 'pending',
-      intervalMs,
-      timeoutMs,
-      lastAttemptAt: null,
-      lastSuccessAt: null,
-      lastDurationMs: null,
-      lastError: null,
-      consecutiveFailures: 0,
-      runs: 0,
-      failures: 0,
-      missedRuns: 0,
-      lagMs: null,
-      inFlight: false,
-      inFlightSince: null,
-      nextRunAt: null,
-      reboots: 0,
-      bootAt: null,
-    };
+    this.status = pendingStatus(host, intervalMs, timeoutMs, source);
   }
 
   begin(at: number): void {

@@ -127,9 +127,9 @@ describe('fleetmind privacy report (scripted remote model)', { timeout: 300_000 
   });
 
   it('lists per conversation and provider the requests, bytes and redactions by type, never the secret', async () => {
-    const chat = JSON.parse(ok(dataDir, 'chat', '--json', '--host', 'localhost', `is this token still valid? ${SECRET}`).stdout) as { conversationId: string };
+    const chat = JSON.parse(ok(dataDir, 'chat', '--json', '--host', 'localhost', `is this token still valid? ${SECRET} (used from 10.20.30.40)`).stdout) as { conversationId: string };
     expect(llm.requests.map((r) => JSON.stringify(r.body)).join('\n')).not.toContain(SECRET);
-    const report = JSON.parse(ok(dataDir, 'privacy', 'report', '--json').stdout) as { rows: { conversationId: string; provider: string; local: boolean; requests: number; bytesSent: number; redactions: Record<string, number>; hosts: string[] }[]; totals: { remoteRequests: number } };
+    const report = JSON.parse(ok(dataDir, 'privacy', 'report', '--json').stdout) as { rows: { conversationId: string; provider: string; local: boolean; requests: number; bytesSent: number; redactions: Record<string, number>; pseudonyms: Record<string, number>; hosts: string[] }[]; totals: { remoteRequests: number } };
     const row = report.rows.find((r) => r.conversationId === chat.conversationId && r.provider === 'remote');
     expect(row).toBeDefined();
     expect(row?.local).toBe(false);
@@ -137,6 +137,9 @@ describe('fleetmind privacy report (scripted remote model)', { timeout: 300_000 
     expect(row?.bytesSent).toBeGreaterThan(50);
     expect(Object.values(row?.redactions ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
     expect(row?.hosts).toContain('localhost');
+    // The address went out as a pseudonym, and the report counts it by kind.
+    expect(llm.requests.map((r) => JSON.stringify(r.body)).join('\n')).not.toContain('10.20.30.40');
+    expect(row?.pseudonyms.ip ?? 0).toBeGreaterThanOrEqual(1);
     expect(report.totals.remoteRequests).toBeGreaterThanOrEqual(1);
     const table = ok(dataDir, 'privacy', 'report').stdout;
     expect(table).toContain(chat.conversationId);

@@ -165,8 +165,8 @@ export class ModelRouter {
         const session = vocabulary ? this.pseudonyms!.for(options.conversationId) : null;
         if (session && vocabulary) messages = pseudonymiseMessages(messages, session, vocabulary);
         const stream = session && request.onToken ? session.revealStream(request.onToken) : null;
-        // The privacy ledger: what leaves, measured as sent. `pseudonyms` (counts per kind) is for pseudonymisation to fill.
-        this.recordSent({ conversationId: options.conversationId, provider: provider.name, model, local: provider.local, ...measureSent(messages) });
+        // The privacy ledger: what leaves, measured as sent, with the pseudonyms issued per kind.
+        this.recordSent({ conversationId: options.conversationId, provider: provider.name, model, local: provider.local, ...measureSent(messages), ...(session ? { pseudonyms: session.counts() } : {}) });
         let result = await provider.complete({ ...request, messages, model, onToken: stream ? (text) => stream.push(text) : request.onToken });
         if (session) {
           stream?.flush();

@@ -139,6 +139,11 @@ export class Pseudonymiser {
     return this.backward.size;
   }
 
+  /** Pseudonyms issued so far, per kind (the privacy report's "pseudonyms" column). */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.counters);
+  }
+
   /** The real value behind a pseudonym this session issued. */
   lookup(pseudonym: string): string | undefined {
     return this.backward.get(pseudonym.toLowerCase());

@@ -2,7 +2,8 @@
 // data dir no longer holds its text (read raw) while `audit verify` (with the head anchored
 // before) still passes; `export` round-trips a conversation; the privacy report counts what a
 // chat sent to a remote provider (the scripted model server) with a secret in it.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,19 @@ function cli(dataDir: string, ...args: string[]) {
     encoding: 'utf8',
     timeout: 120_000,
   });
+}
+/**
+ * The CLI run without blocking this process: the scripted model server lives in this process,
+ * and a spawnSync would leave it unable to answer (the chat would fall back to the offline
+ * engine after the idle timeout and the test would prove nothing about what was sent).
+ */
+async function okAsync(dataDir: string, ...args: string[]): Promise<{ stdout: string }> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'fleetmind'), ...args], {
+    env: { ...process.env, HOME: home, FLEETMIND_HOME: dataDir, OPENAI_API_KEY: '', OPENAI_BASE_URL: '', FLEETMIND_MODEL: '', SSH_AUTH_SOCK: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { stdout };
 }
 function ok(dataDir: string, ...args: string[]) {
   const r = cli(dataDir, ...args);
@@ -127,7 +141,11 @@ describe('fleetmind privacy report (scripted remote model)', { timeout: 300_000 
   });
 
   it('lists per conversation and provider the requests, bytes and redactions by type, never the secret', async () => {
-    const chat = JSON.parse(ok(dataDir, 'chat', '--json', '--host', 'localhost', `is this token still valid? ${SECRET} (used from 10.20.30.40)`).stdout) as { conversationId: string };
+    const chat = JSON.parse((await okAsync(dataDir, 'chat', '--json', '--host', 'localhost', `is this token still valid? ${SECRET} (used from 10.20.30.40)`)).stdout) as { conversationId: string; reply: string };
+    // The remote model answered (not the offline fallback), so the requests below are what was sent.
+    expect(llm.requests.length).toBeGreaterThanOrEqual(1);
+    expect(chat.reply).toContain('Rotate that token.');
+    expect(llm.requests.map((r) => JSON.stringify(r.body)).join('\n')).toContain('ip-1');
     expect(llm.requests.map((r) => JSON.stringify(r.body)).join('\n')).not.toContain(SECRET);
     const report = JSON.parse(ok(dataDir, 'privacy', 'report', '--json').stdout) as { rows: { conversationId: string; provider: string; local: boolean; requests: number; bytesSent: number; redactions: Record<string, number>; pseudonyms: Record<string, number>; hosts: string[] }[]; totals: { remoteRequests: number } };
     const row = report.rows.find((r) => r.conversationId === chat.conversationId && r.provider === 'remote');

@@ -37,7 +37,7 @@ describe('deriving series from samples', () => {
       // 1500 ticks in 15 s: 300 user, 150 system, 900 idle, 150 iowait.
       cpu: { ...base.cpu, user: 1300, system: 650, idle: 8900, iowait: 250 },
       forks: 5150,
-      disks: { sda: { reads: 130, sectorsRead: 500, writes: 100, sectorsWritten: 1000, ioMs: 1000 + 7500 }, sda1: base.disks!.sda1! },
+      disks: { sda: { reads: 130, sectorsRead: 500, writes: 100, sectorsWritten: 1000, ioMs: 1000 + 7500, readMs: 10 + 30 * 12 }, sda1: base.disks!.sda1! },
       net: { eth0: { rxBytes: 5000n, rxPackets: 25, txBytes: 1000 + 15 * 2048, txPackets: 10 }, lo: base.net!.lo! },
       psi: { cpu: { some: 1_000_000 + 1_500_000 }, io: { some: 2_000_000 + 3_000_000, full: 1_000_000 } },
     };
@@ -50,6 +50,8 @@ describe('deriving series from samples', () => {
     expect(value(d.values, 'disk_read_bytes_per_second', { device: 'sda' })).toBe((1500 * 512) / 15);
     expect(value(d.values, 'disk_reads_per_second', { device: 'sda' })).toBe(2);
     expect(value(d.values, 'disk_io_time_ratio', { device: 'sda' })).toBe(0.5);
+    // 30 reads that waited 360 ms in all: 12 ms per request.
+    expect(value(d.values, 'disk_io_latency_seconds', { device: 'sda' })).toBeCloseTo(0.012, 12);
     // bytes: 2^64-10000 → 5000 is a 64-bit wrap of 15000 bytes.
     expect(value(d.values, 'net_rx_bytes_per_second', { iface: 'eth0' })).toBe(1000);
     expect(value(d.values, 'net_tx_bytes_per_second', { iface: 'eth0' })).toBe(2048);

@@ -241,6 +241,11 @@ export function deriveSample(prev: RawSample | null, cur: RawSample, options: De
     add('disk_writes_per_second', rate(p?.writes, c.writes), labels);
     const busy = rate(p?.ioMs, c.ioMs);
     add('disk_io_time_ratio', busy === null ? null : Math.min(1, busy / 1000), labels);
+    // Mean time per completed request (await): what applications wait. No completed I/O in the
+    // interval means no latency to report, not a latency of zero.
+    const ops = sumRates(rate(p?.reads, c.reads), rate(p?.writes, c.writes));
+    const waited = sumRates(rate(p?.readMs, c.readMs), rate(p?.writeMs, c.writeMs));
+    if (ops !== null && ops > 0 && waited !== null) add('disk_io_latency_seconds', waited / ops / 1000, labels);
   }
 
   // File systems
@@ -266,4 +271,9 @@ export function deriveSample(prev: RawSample | null, cur: RawSample, options: De
   add('systemd_failed_units', cur.failedUnits);
 
   return { values, rebooted, processes };
+}
+
+/** The sum of two rates, or null when either is unknown. */
+function sumRates(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a + b;
 }

@@ -54,7 +54,7 @@ export function readFigures(reader: FiguresReader, host: string, opts: { now: nu
     if (used !== null) disks.push({ mount, usedRatio: used, usedRatioHourAgo: hourAgo('disk_used_ratio', { mount }) });
   }
   const devices: DeviceFigure[] = [];
-  for (const device of labelled('disk_io_time_ratio', 'device')) devices.push({ device, utilisation: latest('disk_io_time_ratio', { device }) });
+  for (const device of labelled('disk_io_time_ratio', 'device')) devices.push({ device, utilisation: latest('disk_io_time_ratio', { device }), latencySeconds: latest('disk_io_latency_seconds', { device }) });
   const figures: Figures = {
     cpuBusy: latest('cpu_busy_ratio'),
     cpuIowait: latest('cpu_iowait_ratio'),

@@ -48,6 +48,7 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
   disk_reads_per_second: { unit: 'per_second', help: 'Reads completed', label: 'device' },
   disk_writes_per_second: { unit: 'per_second', help: 'Writes completed', label: 'device' },
   disk_io_time_ratio: { unit: 'ratio', help: 'Share of time the device had I/O in flight (utilisation)', label: 'device' },
+  disk_io_latency_seconds: { unit: 'seconds', help: 'Mean time per completed read or write over the interval (await)', label: 'device' },
   disk_used_ratio: { unit: 'ratio', help: 'Share of a file system in use (as df computes Use%)', label: 'mount' },
   disk_used_bytes: { unit: 'bytes', help: 'Bytes used on a file system', label: 'mount' },
   disk_available_bytes: { unit: 'bytes', help: 'Bytes available to unprivileged users on a file system', label: 'mount' },

@@ -14,7 +14,7 @@ describe('collector output parsing', () => {
     expect(s.meminfo?.get('HugePages_Total')).toBe(0);
     expect(s.loadavg).toEqual({ load1: 0.5, load5: 0.4, load15: 0.3 });
     expect(s.pressure).toEqual({ io: { some: 1000n, full: 400n } });
-    expect(s.diskstats.get('sda')).toEqual({ reads: 10n, sectorsRead: 20n, writes: 30n, sectorsWritten: 40n, ioMs: 50n });
+    expect(s.diskstats.get('sda')).toEqual({ reads: 10n, sectorsRead: 20n, writes: 30n, sectorsWritten: 40n, ioMs: 50n, readMs: 10n, writeMs: 20n });
     expect(s.netdev.get('eth0')).toMatchObject({ rxBytes: 1n, txPackets: 4n });
     expect(s.filesystems?.map((f) => f.mount)).toEqual(['/', '/run']);
     expect(s.processes).toEqual([{ pid: 1, comm: 'systemd', state: 'S', ppid: 0, session: 1, ticks: 11, startTicks: 10, rssPages: 300 }]);

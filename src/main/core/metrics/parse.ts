@@ -59,6 +59,9 @@ export interface DiskCounters {
   sectorsWritten: bigint;
   /** Milliseconds with I/O in flight. */
   ioMs: bigint;
+  /** Milliseconds spent on reads and on writes, summed over requests (the latency numerators). */
+  readMs?: bigint;
+  writeMs?: bigint;
 }
 
 export interface FilesystemUsage {
@@ -195,7 +198,7 @@ export function parseDiskstats(lines: readonly string[]): Map<string, DiskCounte
     const f = w.slice(3).map((x) => big(x));
     if (f.slice(0, 11).some((x) => x === null)) continue;
     const v = f as bigint[];
-    out.set(w[2] as string, { reads: v[0]!, sectorsRead: v[2]!, writes: v[4]!, sectorsWritten: v[6]!, ioMs: v[9]! });
+    out.set(w[2] as string, { reads: v[0]!, sectorsRead: v[2]!, readMs: v[3]!, writes: v[4]!, sectorsWritten: v[6]!, writeMs: v[7]!, ioMs: v[9]! });
   }
   return out;
 }

@@ -15,7 +15,7 @@ import type { ExpositionSample } from './exposition';
  * | node_memory_<Field>_bytes                       | meminfo <Field> (bytes)            |
  * | node_pressure_<cpu|io|memory>_waiting/stalled_seconds_total | PSI some/full (µs)     |
  * | node_network_<receive|transmit>_<bytes|packets|errs|drop>_total{device} | netdev    |
- * | node_disk_<reads|writes>_completed_total, _<read|written>_bytes_total, _io_time_seconds_total | diskstats (512-byte sectors, ms) |
+ * | node_disk_<reads|writes>_completed_total, _<read|written>_bytes_total, _io_time_seconds_total, _<read|write>_time_seconds_total | diskstats (512-byte sectors, ms) |
  * | node_filesystem_<size|free|avail>_bytes{device,fstype,mountpoint} | filesystems (used = size - free, as df) |
  * | node_procs_running/blocked, node_forks_total, node_context_switches_total | stat     |
  * | node_systemd_unit_state{state="failed"} (systemd collector, off by default) | failed units |
@@ -135,6 +135,8 @@ export function rawSampleFromNodeExporter(samples: readonly ExpositionSample[]):
     writes: ['node_disk_writes_completed_total', 1],
     sectorsWritten: ['node_disk_written_bytes_total', 1 / 512],
     ioMs: ['node_disk_io_time_seconds_total', 1000],
+    readMs: ['node_disk_read_time_seconds_total', 1000],
+    writeMs: ['node_disk_write_time_seconds_total', 1000],
   });
 
   let filesystems: FilesystemUsage[] | null = null;

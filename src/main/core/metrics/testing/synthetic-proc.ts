@@ -19,7 +19,7 @@ export interface SyntheticHost {
   memKb: { total: number; free: number; available: number; buffers: number; cached: number; swapTotal: number; swapFree: number };
   /** PSI totals (µs); a missing kind is an absent file (a kernel before 4.20). */
   psi?: Partial<Record<'cpu' | 'io' | 'memory', { some: Counter; full?: Counter }>>;
-  disks?: Record<string, { reads: Counter; sectorsRead: Counter; writes: Counter; sectorsWritten: Counter; ioMs: Counter }>;
+  disks?: Record<string, { reads: Counter; sectorsRead: Counter; writes: Counter; sectorsWritten: Counter; ioMs: Counter; readMs?: Counter; writeMs?: Counter }>;
   net?: Record<string, { rxBytes: Counter; rxPackets: Counter; txBytes: Counter; txPackets: Counter; rxErrors?: Counter; txErrors?: Counter }>;
 }
 
@@ -71,7 +71,7 @@ export function pressureText(p: { some: Counter; full?: Counter } | undefined): 
 export function diskstatsText(h: SyntheticHost): string {
   return (
     Object.entries(h.disks ?? {})
-      .map(([name, d], i) => `   8       ${i * 16} ${name} ${s(d.reads)} 0 ${s(d.sectorsRead)} 10 ${s(d.writes)} 0 ${s(d.sectorsWritten)} 20 0 ${s(d.ioMs)} 30 0 0 0 0 0 0`)
+      .map(([name, d], i) => `   8       ${i * 16} ${name} ${s(d.reads)} 0 ${s(d.sectorsRead)} ${s(d.readMs ?? 10)} ${s(d.writes)} 0 ${s(d.sectorsWritten)} ${s(d.writeMs ?? 20)} 0 ${s(d.ioMs)} 30 0 0 0 0 0 0`)
       .join('\n') + '\n'
   );
 }

@@ -15,6 +15,7 @@ import { procFiles, syntheticHost } from '../src/main/core/metrics/testing/synth
 import { canMountPerHost, startSshdHosts, type HostMount, type SshdFleet } from './fixtures/sshd-hosts/index';
 import { repoRoot } from './helpers/build';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
+import { canSwitchUsers, probeAs } from './helpers/os-users';
 
 const mountable = await canMountPerHost();
 const HOSTS = { a: 'fm-e2e-a', b: 'fm-e2e-b', dead: 'fm-e2e-dead' } as const;
@@ -105,6 +106,15 @@ describe.skipIf(!mountable)('metrics through the built server', () => {
     expect(r.body).toEqual({ host: HOSTS.a, threshold: expect.any(Number), anomalies: [] });
     expect((await get(`/api/metrics/anomalies`)).status).toBe(400);
     expect((await get(`/api/metrics/anomalies?host=${HOSTS.a}&since=yesterday-ish`)).status).toBe(400);
+  });
+
+  it.skipIf(!canSwitchUsers)('refuses another local user without a token: host names, processes and anomalies are not public', () => {
+    const paths = [`/api/metrics/hosts`, `/api/metrics/series?host=${HOSTS.a}`, `/api/metrics/query?host=${HOSTS.a}&metric=load1`, `/api/metrics/processes?host=${HOSTS.a}`, `/api/metrics/anomalies?host=${HOSTS.a}`];
+    const answers = probeAs('nobody', paths.map((path) => ({ url: `${server.url}${path}` })));
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.status, paths[i]).toBe(401);
+      expect(answer.body ?? '', paths[i]).not.toContain(HOSTS.b);
+    }
   });
 
   it('serves each host\'s own collected values from /api/metrics/query', async () => {

@@ -74,6 +74,26 @@ describe('AnomalyDetector', () => {
     expect(at).toBeLessThan(3050);
   });
 
+  it('reports a missing daily peak (a departure from the season, not from the range or the level)', () => {
+    const r = rng(13);
+    const day = 288;
+    // a 40-high peak for 30 points a day, except on day 10; the values never leave the usual range
+    const values = Array.from({ length: 4000 }, (_, i) => 20 + (i % day >= 100 && i % day < 130 && Math.floor(i / day) !== 10 ? 40 : 0) + (r() - 0.5) * 2);
+    const s = scoreAll(values);
+    const from = 10 * day + 100;
+    const at = firstReport(s, from);
+    expect(at).toBeGreaterThanOrEqual(from);
+    expect(at).toBeLessThan(from + 60);
+    // and the peaks of the other days are not reported once learned
+    expect(reports(s, 1000, from)).toBeLessThanOrEqual(1);
+  });
+
+  it('rejects options it cannot honour', () => {
+    expect(() => new AnomalyDetector({ seasonalLags: [600] })).toThrow(/seasonal lag/);
+    expect(() => new AnomalyDetector({ seasonalLags: [0] })).toThrow(/seasonal lag/);
+    expect(() => new AnomalyDetector({ floors: [0, 0, 0, 0] })).toThrow(/floors/);
+  });
+
   it('rarely reports on stationary noise and seasonality', () => {
     const s = scoreAll(seasonal(20_000, 7));
     // records still break now and then on pure noise (measured: 22 in 20k points); at most one

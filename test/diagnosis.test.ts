@@ -7,7 +7,6 @@
 // (the scripted OpenAI-compatible server) as the tool result. Outcomes only, never timing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,8 @@ import { MemorySecretStore } from '../src/main/core/secrets';
 import { canMountPerHost, startSshdHosts, type HostMount, type SshdFleet } from './fixtures/sshd-hosts/index';
 import { startLlmServer, type LlmServer } from './fixtures/llm-server/index';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
+import { silentServer, type HungHost } from './helpers/hung-host';
+import { until as poll } from './helpers/poll';
 
 const mountable = await canMountPerHost();
 const BUSY = 'fm-diag-busy';
@@ -27,24 +28,8 @@ const HUNG = 'fm-diag-hung';
 /** Names of Fleetmind's own probe processes (the collector script's session, the live read's commands). */
 const PROBE_NAMES = new Set(['ss', 'ps', 'sshd', 'sshd-session', 'find', 'cat', 'grep', 'df', 'timeout', 'systemctl']);
 
-async function silentServer(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  // Accepts TCP and never says anything: the SSH handshake never completes (a hung host).
-  const server = createServer((s) => sockets.push(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : 0, sockets };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 90_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** The diagnosis waits on collections of several hosts, one of them hung: a longer bound than the helper's default. */
+const until = <T>(what: string, probe: () => Promise<T | null | undefined | false>) => poll(what, probe, 90_000, 250);
 
 const realUptime = () => Number.parseFloat(readFileSync('/proc/uptime', 'utf8').split(' ')[0]!);
 
@@ -123,7 +108,7 @@ function assertFleetAnswer(reply: string): void {
 describe.skipIf(!mountable)('diagnosis over fixture hosts through the built server', () => {
   let fx: SshdFleet;
   let server: RunningServer;
-  let hung: Awaited<ReturnType<typeof silentServer>>;
+  let hung: HungHost;
   let hog: ChildProcess | null = null;
   let ticker: NodeJS.Timeout | null = null;
   const live: Record<string, LiveHost> = {};
@@ -171,8 +156,7 @@ describe.skipIf(!mountable)('diagnosis over fixture hosts through the built serv
     if (ticker) clearInterval(ticker);
     hog?.kill();
     await server?.stop();
-    for (const s of hung?.sockets ?? []) s.destroy();
-    hung?.server.close();
+    hung?.close();
     await fx?.stopAll();
     rmSync(root, { recursive: true, force: true });
   });

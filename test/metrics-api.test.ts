@@ -6,7 +6,6 @@
 // the others keep collecting. `fleetmind metrics` reads the same series beside the server.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,35 +14,18 @@ import { procFiles, syntheticHost } from '../src/main/core/metrics/testing/synth
 import { canMountPerHost, startSshdHosts, type HostMount, type SshdFleet } from './fixtures/sshd-hosts/index';
 import { repoRoot } from './helpers/build';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
+import { silentServer, type HungHost } from './helpers/hung-host';
+import { until } from './helpers/poll';
 import { canSwitchUsers, probeAs } from './helpers/os-users';
 
 const mountable = await canMountPerHost();
 const HOSTS = { a: 'fm-e2e-a', b: 'fm-e2e-b', dead: 'fm-e2e-dead' } as const;
 const LOAD = { [HOSTS.a]: 1.25, [HOSTS.b]: 3.5, [HOSTS.dead]: 0.75 } as Record<string, number>;
 
-async function silentServer(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  // Accepts TCP and never says anything: the SSH handshake never completes (a hung host).
-  const server = createServer((s) => sockets.push(s));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  return { server, port: typeof address === 'object' && address ? address.port : 0, sockets };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe.skipIf(!mountable)('metrics through the built server', () => {
   let fx: SshdFleet;
   let server: RunningServer;
-  let hung: Awaited<ReturnType<typeof silentServer>>;
+  let hung: HungHost;
   const root = mkdtempSync(join(tmpdir(), 'fm-metrics-e2e-'));
   const home = join(root, 'home');
   const dataDir = join(root, 'data');
@@ -87,8 +69,7 @@ describe.skipIf(!mountable)('metrics through the built server', () => {
 
   afterAll(async () => {
     await server?.stop();
-    for (const s of hung?.sockets ?? []) s.destroy();
-    hung?.server.close();
+    hung?.close();
     await fx?.stopAll();
     rmSync(root, { recursive: true, force: true });
   });

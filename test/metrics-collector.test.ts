@@ -34,6 +34,8 @@ const B0 = syntheticHost({
   memKb: { total: 16_000_000, free: 2_000_000, available: 4_000_000, buffers: 0, cached: 2_000_000, swapTotal: 2_000_000, swapFree: 1_000_000 },
   psi: { cpu: { some: 10_000_000 }, io: { some: 5_000_000, full: 1_000_000 }, memory: { some: 0, full: 0 } },
   disks: { vda: { reads: 1, sectorsRead: 1, writes: 1, sectorsWritten: 1, ioMs: 1 } },
+  // pswpout 100 pages short of a 32-bit wrap
+  vmstat: { pswpin: 1000, pswpout: U32 - 100n, pgmajfault: 10 },
 });
 
 describe.skipIf(!mountable)('metrics collector on fixture hosts with a synthetic /proc each', () => {
@@ -108,7 +110,8 @@ describe.skipIf(!mountable)('metrics collector on fixture hosts with a synthetic
 
     // 15 s later on each host; A's read-sector counter wraps at 2^32, A's tmpfs gets 4 MiB.
     writeProc('fm-metrics-a', { ...A0, uptimeSeconds: 5015, cpu: { ...A0.cpu, user: 1300, system: 650, idle: 8900, iowait: 250 }, disks: { sda: { reads: 1030, sectorsRead: 500, writes: 10, sectorsWritten: 100, ioMs: 500 + 3000 } } });
-    writeProc('fm-metrics-b', { ...B0, uptimeSeconds: 90_015, psi: { cpu: { some: 10_000_000 + 7_500_000 }, io: { some: 5_000_000, full: 1_000_000 }, memory: { some: 0, full: 0 } } });
+    // B swaps: 1500 pages in, 300 out across the 32-bit wrap, 150 major faults in 15 s (/proc/vmstat).
+    writeProc('fm-metrics-b', { ...B0, uptimeSeconds: 90_015, psi: { cpu: { some: 10_000_000 + 7_500_000 }, io: { some: 5_000_000, full: 1_000_000 }, memory: { some: 0, full: 0 } }, vmstat: { pswpin: 2500, pswpout: 200, pgmajfault: 160 } });
     const fill = spawnSync(fx.sshArgs('fm-metrics-a')[0]!, [...fx.sshArgs('fm-metrics-a').slice(1), `head -c 4194304 /dev/zero > ${dataDir('fm-metrics-a')}/blob`], { encoding: 'utf8' });
     expect(fill.status, fill.stderr).toBe(0);
     const a2 = await collect('fm-metrics-a');
@@ -119,6 +122,9 @@ describe.skipIf(!mountable)('metrics collector on fixture hosts with a synthetic
     expect(v(a2, 'disk_io_time_ratio', { device: 'sda' })).toBe(0.2);
     expect(v(b2, 'pressure_cpu_some_ratio')).toBeCloseTo(0.5, 10);
     expect(v(b2, 'pressure_io_some_ratio')).toBe(0);
+    expect(v(b2, 'swap_in_pages_per_second')).toBe(100);
+    expect(v(b2, 'swap_out_pages_per_second')).toBe(20);
+    expect(v(b2, 'major_faults_per_second')).toBe(10);
     // The tmpfs is A's alone: it grew there and not on B.
     expect(v(a2, 'disk_used_ratio', { mount: dataDir('fm-metrics-a') })).toBeGreaterThanOrEqual(0.5);
     expect(v(b2, 'disk_used_ratio', { mount: dataDir('fm-metrics-b') })).toBe(0);

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricStore } from '../../src/main/core/metrics';
+import { Store } from '../../src/main/core/store';
 import { CollectorStatusListSchema, MetricQueryResponseSchema } from '../../src/shared/protocol';
 import { launchBrowser, type Browser } from '../helpers/browser';
 import { startBuiltServer, type RunningServer } from '../helpers/built-server';
@@ -91,10 +93,82 @@ async function expectChartMatchesApi(chart: string, stepMs: number | null = null
   throw new Error(`the ${chart} chart does not hold the API's points: ${mismatch}`);
 }
 
+interface DrawnAnomalies {
+  threshold: number;
+  lines: { metric: string; labels: Record<string, string>; marks: { at: number; score: number; value: number | null; x: number; y: number | null }[] }[];
+}
+
+/** The dead host's past, stored before the server starts: load1 over the last hour and the detector's scores beside it. */
+const SEEDED_END = Date.now() - 60_000;
+const SEEDED_LOAD = Array.from({ length: 50 }, (_, i): [number, number] => [SEEDED_END - (49 - i) * 60_000, i === 30 || i === 40 ? 4 : 0.5]);
+/** Two reports (0.9, 0.6) and a held-down score below the threshold (0.05) that must not be marked. */
+const SEEDED_SCORES: [number, number][] = [
+  [SEEDED_LOAD[30]![0], 0.9],
+  [SEEDED_LOAD[31]![0], 0.05],
+  [SEEDED_LOAD[40]![0], 0.6],
+];
+
+function seed(dataDir: string): void {
+  const store = Store.open(dataDir);
+  const metrics = new MetricStore(store.db);
+  const raw = (points: [number, number][]) => ({ ts: Float64Array.from(points.map(([t]) => t)), values: Float64Array.from(points.map(([, v]) => v)) });
+  metrics.importPoints({ host: DEAD, metric: 'load1', source: 'collector' }, 0, raw(SEEDED_LOAD));
+  metrics.importPoints({ host: DEAD, metric: 'anomaly_score', labels: { metric_name: 'load1' }, unit: 'ratio', source: 'anomaly-detector' }, 0, raw(SEEDED_SCORES));
+  store.close();
+}
+
+/** What the API answers for the window a chart drew, with the scores beside the line. */
+async function apiAnomalies(plot: Plotted, line: Plotted['lines'][number]): Promise<{ points: [number, number][]; anomalies: [number, number][]; threshold: number }> {
+  const params = new URLSearchParams({ host: plot.host, metric: line.metric, since: new Date(plot.since).toISOString(), until: new Date(plot.until).toISOString(), anomalies: '1' });
+  if (plot.stepMs !== null) params.set('step', `${plot.stepMs / 1000}s`);
+  for (const [k, v] of Object.entries(line.labels)) params.append(k, v);
+  const res = await fetch(`${server.url}/api/metrics/query?${params}`, { headers: auth() });
+  expect(res.status).toBe(200);
+  const body = MetricQueryResponseSchema.parse(await res.json());
+  return { points: body.points, anomalies: body.anomalies ?? [], threshold: body.anomalyThreshold ?? NaN };
+}
+
+/** The colour under a point of a chart's canvas (CSS px from its top left). */
+async function pixelAt(chart: string, x: number, y: number): Promise<[number, number, number]> {
+  return page.locator(`figure.metric-chart[data-chart="${chart}"] canvas`).evaluate(
+    (element, [px, py]) => {
+      // (the test compiles without DOM types: the canvas API it uses, spelled out)
+      const canvas = element as unknown as { width: number; getBoundingClientRect(): { width: number }; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null };
+      const ratio = canvas.width / canvas.getBoundingClientRect().width;
+      const d = canvas.getContext('2d')!.getImageData(Math.round(px * ratio), Math.round(py * ratio), 1, 1).data;
+      return [d[0]!, d[1]!, d[2]!] as [number, number, number];
+    },
+    [x, y] as const,
+  );
+}
+
+/** Every drawn mark is a stored score at or above the threshold, on the line's value there, red on the canvas; and every such score is drawn. */
+async function expectMarksMatchApi(chart: string, stepMs: number | null): Promise<DrawnAnomalies> {
+  const plot = await plotOf(chart, stepMs);
+  const figure = page.locator(`figure.metric-chart[data-chart="${chart}"]`);
+  const drawn = JSON.parse((await until(`${chart} anomaly marks`, () => figure.getAttribute('data-anomalies')))) as DrawnAnomalies;
+  for (const [i, line] of plot.lines.entries()) {
+    const api = await apiAnomalies(plot, line);
+    expect(drawn.threshold).toBe(api.threshold);
+    const valueAt = new Map(api.points);
+    const expected = api.anomalies.filter(([, s]) => s >= api.threshold).map(([at, score]) => ({ at, score, value: valueAt.get(at) ?? null }));
+    const marks = drawn.lines[i]!.marks;
+    expect(marks.map(({ at, score, value }) => ({ at, score, value })), `${line.metric} marks`).toEqual(expected);
+    for (const m of marks) {
+      if (m.y === null) continue;
+      const [r, g, b] = await pixelAt(chart, m.x, m.y);
+      expect(r, `red under the mark at ${m.at}`).toBeGreaterThan(180);
+      expect(Math.max(g, b), `red under the mark at ${m.at}`).toBeLessThan(110);
+    }
+  }
+  return drawn;
+}
+
 beforeAll(async () => {
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, 'config.yaml'), ['metrics:', '  intervalSeconds: 1', 'ssh:', '  connectTimeoutSeconds: 3', ''].join('\n'));
+  seed(dataDir);
   server = await startBuiltServer({ dataDir });
   const port = await closedPort();
   const added = await fetch(`${server.url}/api/hosts`, {
@@ -175,4 +249,27 @@ describe('fleet view', () => {
     expect(day.lines[0]!.points.length).toBeGreaterThanOrEqual(1);
     expect(browser.consoleErrors).toEqual([]);
   });
+  it('marks the anomalies stored beside a series on its chart: the marks are the API\'s scores over the threshold, drawn in red', async () => {
+    await page.locator('.host-detail').getByRole('button', { name: 'Back to the fleet' }).click();
+    await page.getByRole('button', { name: `Charts of ${DEAD}` }).click();
+    await page.locator(`.host-detail[data-host="${DEAD}"][data-range="1h"][aria-busy="false"]`).waitFor({ timeout: TIMEOUT_MS });
+    const hour = await expectMarksMatchApi('load', null);
+    // Exactly the two seeded reports (0.9 and 0.6) on the seeded jumps; the held-down 0.05 is not marked.
+    expect(hour.lines[0]!.marks.map(({ at, score, value }) => [at, score, value])).toEqual([
+      [SEEDED_SCORES[0]![0], 0.9, 4],
+      [SEEDED_SCORES[2]![0], 0.6, 4],
+    ]);
+    expect(await page.locator('figure.metric-chart[data-chart="load"] .metric-legend-anomalies').allTextContents()).toEqual(['2 anomalies']);
+    // A pixel of the plot away from any mark is not the marks' red: the red comes from the marks.
+    const [first] = hour.lines[0]!.marks;
+    const [r, g] = await pixelAt('load', first!.x + 40, first!.y!);
+    expect(r > 180 && g < 110).toBe(false);
+    await browser.screenshot('fleet-anomalies.png');
+    // 24 h: buckets, each carrying its worst score (max), so both reports are still marked.
+    await page.locator('.host-detail').getByRole('radio', { name: '24 h' }).click();
+    await page.locator('.host-detail[data-range="24h"][aria-busy="false"]').waitFor({ timeout: TIMEOUT_MS });
+    const day = await expectMarksMatchApi('load', 300_000);
+    expect(day.lines[0]!.marks.map((m) => m.score)).toEqual([0.9, 0.6]);
+    expect(browser.consoleErrors).toEqual([]);
+  }, 90_000);
 });

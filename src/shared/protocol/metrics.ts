@@ -19,8 +19,37 @@ export const MetricQueryResponseSchema = z.object({
   /** The stored resolution that answered: raw points, 1-minute or 1-hour rollups. */
   resolution: z.enum(['raw', '1m', '1h']),
   source: z.string(),
+  /**
+   * With `&anomalies=1`: the series' stored anomaly scores in the same window and buckets
+   * (max per bucket), [unixMs, score in [0, 1]]; only scores above a low floor are stored,
+   * so a time absent here scored (about) 0. A point is anomalous at `anomalyThreshold`.
+   */
+  anomalies: z.array(z.tuple([z.number(), z.number()])).optional(),
+  anomalyThreshold: z.number().optional(),
 });
 export type MetricQueryResponse = z.infer<typeof MetricQueryResponseSchema>;
+
+/** One stored anomaly: a point whose score reached the threshold. */
+export const MetricAnomalySchema = z.object({
+  /** The series as shown (`disk_used_ratio{mount="/"}`). */
+  series: z.string(),
+  metric: z.string(),
+  labels: MetricLabelsSchema,
+  /** Unix ms of the anomalous point. */
+  at: z.number(),
+  /** The series' value there (null: its raw point is no longer kept). */
+  value: z.number().nullable(),
+  score: z.number(),
+});
+export type MetricAnomaly = z.infer<typeof MetricAnomalySchema>;
+
+/** `GET /api/metrics/anomalies?host=H[&since=..][&until=..][&series=..]`: stored anomalies, oldest first. */
+export const MetricAnomalyListSchema = z.object({
+  host: z.string(),
+  threshold: z.number(),
+  anomalies: z.array(MetricAnomalySchema),
+});
+export type MetricAnomalyList = z.infer<typeof MetricAnomalyListSchema>;
 
 export const CollectorStatusSchema = z.object({
   host: z.string(),
@@ -57,12 +86,22 @@ export const MetricSeriesInfoSchema = z.object({
   lastAt: z.number().nullable(),
 });
 
+/**
+ * Anomaly scores are stored as series of their own beside the series they score:
+ * `anomaly_score{metric_name="disk_used_ratio",mount="/"}` scores `disk_used_ratio{mount="/"}`
+ * (only scores above a low floor are stored; a bucket holds its worst score).
+ */
+export const ANOMALY_SCORE_METRIC = 'anomaly_score';
+export const ANOMALY_SCORED_LABEL = 'metric_name';
+
 /** `GET /api/metrics/series?host=H`. */
 export const MetricSeriesListSchema = z.object({
   host: z.string(),
   series: z.array(MetricSeriesInfoSchema),
   /** This host's collector (null: not collected by this server). */
   collector: CollectorStatusSchema.nullable(),
+  /** The score at and above which a stored anomaly score marks an anomalous point. */
+  anomalyThreshold: z.number().optional(),
 });
 export type MetricSeriesList = z.infer<typeof MetricSeriesListSchema>;
 

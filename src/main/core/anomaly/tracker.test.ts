@@ -35,4 +35,17 @@ describe('AnomalyTracker', () => {
     t.append(batch('h', 500, [{ name: 'm49', value: 1 }]));
     expect(t.anomalies().length).toBe(before);
   });
+  it('replays a new series\' history (causally, without reports) and scores every point it is fed', () => {
+    const asked: [string, string, number][] = [];
+    const history = Array.from({ length: 300 }, () => 3);
+    const t = new AnomalyTracker({ history: (host, name, _labels, before) => (asked.push([host, name, before]), history) });
+    const first = t.score(batch('h', 1000, [{ name: 'm', value: 3 }]));
+    expect(first).toEqual([{ name: 'm', labels: {}, series: 'm', value: 3, score: 0 }]);
+    expect(asked).toEqual([['h', 'm', 1000]]);
+    // Replayed history is past warm-up: the first change is reported at once; a new tracker without it stays silent.
+    expect(t.append(batch('h', 2000, [{ name: 'm', value: 4 }]))).toHaveLength(1);
+    expect(new AnomalyTracker().append(batch('h', 2000, [{ name: 'm', value: 4 }]))).toHaveLength(0);
+    // Only a new detector asks for history.
+    expect(asked).toHaveLength(1);
+  });
 });

@@ -26,6 +26,21 @@ export interface AnomalyTrackerOptions {
   /** Score at and above which a point is reported. */
   threshold: number;
   detector?: Partial<AnomalyDetectorOptions>;
+  /**
+   * The series' values before `before` (oldest first), replayed into a detector when it is
+   * created, so a restarted (or evicted) series resumes from its stored history rather than
+   * a fresh warm-up. Replayed points are learned from, never reported. Absent: no history.
+   */
+  history?: (host: string, name: string, labels: Readonly<Record<string, string>>, before: number) => readonly number[];
+}
+
+/** One point's score, as `score` returns it for every value it scored (reported or not). */
+export interface AnomalyScore {
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  series: string;
+  value: number;
+  score: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<AnomalyTrackerOptions> = Object.freeze({ maxSeries: 5000, maxEvents: 1000, threshold: ANOMALY_ALERT_THRESHOLD });
@@ -54,6 +69,16 @@ export class AnomalyTracker {
   /** Feeds one batch; returns the anomalies it reported (points at or above the threshold). */
   append(batch: AnomalySampleBatch): AnomalyEvent[] {
     const out: AnomalyEvent[] = [];
+    for (const s of this.score(batch)) if (s.score >= this.options.threshold) out.push({ host: batch.host, series: s.series, at: batch.at, value: s.value, score: s.score });
+    return out;
+  }
+
+  /**
+   * Feeds one batch; returns the score of every point it scored (out-of-order points are
+   * skipped), reports included. Reports are also kept for `anomalies`.
+   */
+  score(batch: AnomalySampleBatch): AnomalyScore[] {
+    const out: AnomalyScore[] = [];
     for (const v of batch.values) {
       const series = seriesKey(v.name, v.labels);
       const key = `${batch.host}\u0000${series}`;
@@ -64,6 +89,8 @@ export class AnomalyTracker {
         this.detectors.delete(key); // re-insert: Map order is the LRU order
       } else {
         entry = { detector: new AnomalyDetector(this.options.detector), lastAt: -Infinity, last: 0 };
+        // Causal: only points before this one; their scores are not reports.
+        for (const past of this.options.history?.(batch.host, v.name, v.labels ?? {}, batch.at) ?? []) entry.detector.update(past);
         if (this.detectors.size >= this.options.maxSeries) {
           const oldest = this.detectors.keys().next().value;
           if (oldest !== undefined) this.detectors.delete(oldest);
@@ -73,9 +100,9 @@ export class AnomalyTracker {
       entry.lastAt = batch.at;
       const score = entry.detector.update(v.value);
       entry.last = score;
+      out.push({ name: v.name, labels: v.labels ?? {}, series, value: v.value, score });
       if (score >= this.options.threshold) {
         const event = { host: batch.host, series, at: batch.at, value: v.value, score };
-        out.push(event);
         this.events.push(event);
         if (this.events.length > this.options.maxEvents) this.events.splice(0, this.events.length - this.options.maxEvents);
       }

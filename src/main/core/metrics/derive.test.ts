@@ -115,4 +115,20 @@ describe('deriving series from samples', () => {
   it('tells whole disks from partitions', () => {
     expect(wholeDevices(['sda', 'sda1', 'sda2', 'nvme0n1', 'nvme0n1p1', 'mmcblk0', 'mmcblk0p2', 'md0', 'dm-0', 'vdb1'])).toEqual(['sda', 'nvme0n1', 'mmcblk0', 'md0', 'dm-0', 'vdb1']);
   });
+  it('derives swap-in, swap-out and major-fault rates from /proc/vmstat, counting a 32-bit wrap and skipping a reset', () => {
+    const vmBase = syntheticHost({ vmstat: { pswpin: 1000, pswpout: U32 - 300n, pgmajfault: 40 } });
+    const first = deriveSample(null, sample(vmBase));
+    expect(value(first.values, 'swap_in_pages_per_second')).toBeUndefined();
+    const later = { ...vmBase, uptimeSeconds: vmBase.uptimeSeconds + 10 };
+    const d = deriveSample(sample(vmBase), sample({ ...later, vmstat: { pswpin: 1500, pswpout: 700, pgmajfault: 140 } }));
+    expect(value(d.values, 'swap_in_pages_per_second')).toBe(50);
+    // 300 pages to the wrap and 700 after it: 1000 pages in 10 s.
+    expect(value(d.values, 'swap_out_pages_per_second')).toBe(100);
+    expect(value(d.values, 'major_faults_per_second')).toBe(10);
+    const reset = deriveSample(sample(vmBase), sample({ ...later, vmstat: { pswpin: 3, pswpout: U32 - 200n, pgmajfault: 140 } }));
+    expect(value(reset.values, 'swap_in_pages_per_second')).toBeUndefined();
+    expect(value(reset.values, 'swap_out_pages_per_second')).toBe(10);
+    // A kernel without /proc/vmstat (or a host where it was not readable): no series, not zero.
+    expect(value(deriveSample(sample(base), sample({ ...base, uptimeSeconds: base.uptimeSeconds + 10 })).values, 'swap_in_pages_per_second')).toBeUndefined();
+  });
 });

@@ -196,6 +196,13 @@ export function deriveSample(prev: RawSample | null, cur: RawSample, options: De
     add('swap_total_bytes', swapTotal);
     if (swapTotal !== undefined && swapFree !== undefined) add('swap_used_bytes', Math.max(0, swapTotal - swapFree));
   }
+  // Paging: pages swapped in and out, major faults (a page read from disk or swap to satisfy an access).
+  const vm = cur.vmstat;
+  if (vm) {
+    add('swap_in_pages_per_second', rate(prev?.vmstat?.pswpin, vm.pswpin));
+    add('swap_out_pages_per_second', rate(prev?.vmstat?.pswpout, vm.pswpout));
+    add('major_faults_per_second', rate(prev?.vmstat?.pgmajfault, vm.pgmajfault));
+  }
 
   // Pressure (PSI totals are microseconds stalled)
   for (const kind of ['cpu', 'io', 'memory'] as const) {
@@ -257,6 +264,8 @@ export function deriveSample(prev: RawSample | null, cur: RawSample, options: De
       add('disk_used_ratio', usable > 0 ? fs.usedBytes / usable : 0, labels);
       add('disk_used_bytes', fs.usedBytes, labels);
       add('disk_available_bytes', fs.availableBytes, labels);
+      // Inode exhaustion refuses new files on a disk with bytes to spare; no inode table (btrfs: 0), no series.
+      if (fs.inodes !== undefined && fs.inodes > 0 && fs.inodesUsed !== undefined) add('disk_inodes_used_ratio', Math.min(1, fs.inodesUsed / fs.inodes), labels);
     }
   }
 

@@ -49,6 +49,8 @@ describe('diagnosis rules', () => {
     ['load', { load1: 2.5, cpus: 2 }, 'warning', /^load 2\.5 on 2 cores/],
     ['memory', { memAvailableBytes: 0.03 * 8 * GiB }, 'critical', /^memory available 3 %/],
     ['swap', { swapGrowthBytesPerSecond: 5 << 20 }, 'warning', /^memory available 75 % and swapping 5\.0 MB\/s/],
+    ['swap', { swapInPagesPerSecond: 300, swapOutPagesPerSecond: 100 }, 'warning', /^memory available 75 % and swapping 300 pages\/s in, 100 out/],
+    ['swap', { swapInPagesPerSecond: 6000, swapOutPagesPerSecond: 0, majorFaultsPerSecond: 6000 }, 'critical', /^memory available 75 % and swapping 6000 pages\/s in, 0 out and 6000 major faults\/s/],
     ['psi_cpu', { psiCpuSome: 0.3 }, 'warning', /^PSI cpu some 30 %/],
     ['psi_io', { psiIoSome: 0.6 }, 'critical', /^PSI io some 60 %/],
     ['psi_memory', { psiMemorySome: 0.25 }, 'warning', /^PSI memory some 25 %/],
@@ -66,6 +68,15 @@ describe('diagnosis rules', () => {
   it('memory low and swapping is one finding with both figures', () => {
     const found = findingsOf(figures({ memAvailableBytes: 0.03 * 8 * GiB, swapGrowthBytesPerSecond: 40 << 20 }), null, []);
     expect(found).toEqual([expect.objectContaining({ kind: 'memory', severity: 'critical', text: expect.stringMatching(/^memory available 3 % and swapping 40 MB\/s/) })]);
+  });
+
+  it('measured swap traffic decides over the growth estimate: swap use growing without pages moving is no finding, and quiet paging is none', () => {
+    // Swap use can grow with pages already in swap being counted late; vmstat says nothing moved.
+    expect(findingsOf(figures({ swapGrowthBytesPerSecond: 40 << 20, swapInPagesPerSecond: 0, swapOutPagesPerSecond: 2 }), null, [])).toEqual([]);
+    expect(findingsOf(figures({ swapInPagesPerSecond: 10, swapOutPagesPerSecond: 10, majorFaultsPerSecond: 500 }), null, [])).toEqual([]);
+    // Low memory names the major faults beside it, without measured swapping.
+    const low = findingsOf(figures({ memAvailableBytes: 0.03 * 8 * GiB, swapInPagesPerSecond: 0, swapOutPagesPerSecond: 0, majorFaultsPerSecond: 250 }), null, []);
+    expect(low).toEqual([expect.objectContaining({ kind: 'memory', severity: 'critical', text: expect.stringMatching(/^memory available 3 % and 250 major faults\/s/) })]);
   });
 
   it('findings come strongest first', () => {

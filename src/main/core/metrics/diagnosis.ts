@@ -42,6 +42,14 @@ export interface Figures {
   swapUsedBytes: number | null;
   /** How fast swap use grew over the last minutes (bytes/s; pages going out to swap). */
   swapGrowthBytesPerSecond: number | null;
+  /**
+   * Measured paging from /proc/vmstat (pswpin, pswpout, pgmajfault), per second over the
+   * last minutes; absent or null where not read (older sources). When measured, they decide
+   * whether the host is swapping; the growth of swap use is only the fallback estimate.
+   */
+  swapInPagesPerSecond?: number | null;
+  swapOutPagesPerSecond?: number | null;
+  majorFaultsPerSecond?: number | null;
   psiCpuSome: number | null;
   psiIoSome: number | null;
   psiMemorySome: number | null;
@@ -120,6 +128,10 @@ export const LOAD_PER_CORE = { warning: 1, critical: 2 };
 export const MEM_AVAILABLE = { warning: 0.1, critical: 0.05 };
 /** Swap use growing (bytes/s): 1 MiB/s sustained is active swapping; 20 MiB/s is thrashing territory on most disks. */
 export const SWAP_GROWTH = { warning: 1 << 20, critical: 20 << 20 };
+/** Pages swapped in plus out per second (pswpin + pswpout): 256/s (1 MiB/s of 4 KiB pages) sustained is active swapping; 5120/s (20 MiB/s) is thrashing. */
+export const SWAP_PAGES = { warning: 256, critical: 5120 };
+/** Major faults per second worth naming beside a memory or swap finding (each one is a task waiting on a disk read). */
+export const MAJOR_FAULTS_NOTED = 10;
 /** PSI some (share of time at least one task stalled on the resource). CPU and I/O: 20 %/50 %; memory stalls hurt more directly, so 10 %/30 %. */
 export const PSI_CPU = { warning: 0.2, critical: 0.5 };
 export const PSI_IO = { warning: 0.2, critical: 0.5 };
@@ -179,13 +191,21 @@ export function findingsOf(f: Figures, baseline: Baseline | null, processes: rea
   if (f.memTotalBytes && f.memAvailableBytes !== null) {
     const avail = f.memAvailableBytes / f.memTotalBytes;
     const before = b.memAvailableBytes != null && b.memTotalBytes ? b.memAvailableBytes / b.memTotalBytes : null;
-    const swapping = f.swapGrowthBytesPerSecond !== null && f.swapGrowthBytesPerSecond >= SWAP_GROWTH.warning ? f.swapGrowthBytesPerSecond : null;
+    // Measured swap traffic (vmstat) when collected; otherwise estimated from swap use growing.
+    const swapIn = f.swapInPagesPerSecond ?? null;
+    const swapOut = f.swapOutPagesPerSecond ?? null;
+    const measured = swapIn !== null || swapOut !== null;
+    const pages = (swapIn ?? 0) + (swapOut ?? 0);
+    const swapping = !measured && f.swapGrowthBytesPerSecond !== null && f.swapGrowthBytesPerSecond >= SWAP_GROWTH.warning ? f.swapGrowthBytesPerSecond : null;
     const memLevel = level(avail, MEM_AVAILABLE, true);
-    const swapLevel = swapping !== null ? level(swapping, SWAP_GROWTH) : null;
+    const swapLevel = measured ? level(pages, SWAP_PAGES) : swapping !== null ? level(swapping, SWAP_GROWTH) : null;
     if (memLevel || swapLevel) {
       const severity = ORDER[memLevel ?? 'warning'] >= ORDER[swapLevel ?? 'warning'] ? (memLevel ?? 'warning') : (swapLevel ?? 'warning');
       const parts = [`memory available ${pct(avail)}${comparedWithHourAgo(avail, before, 'ratio')}`];
+      if (measured && swapLevel) parts.push(`swapping ${Math.round(swapIn ?? 0)} pages/s in, ${Math.round(swapOut ?? 0)} out`);
       if (swapping !== null) parts.push(`swapping ${mib(swapping)}/s`);
+      const faults = f.majorFaultsPerSecond ?? null;
+      if (faults !== null && faults >= MAJOR_FAULTS_NOTED) parts.push(`${Math.round(faults)} major faults/s`);
       out.push({ severity, kind: memLevel ? 'memory' : 'swap', text: parts.join(' and ') });
     }
   }

@@ -47,6 +47,11 @@ export function readFigures(reader: FiguresReader, host: string, opts: { now: nu
     const [t1, v1] = swapPts[swapPts.length - 1]!;
     swapGrowth = t1 > t0 ? Math.max(0, (v1 - v0) / ((t1 - t0) / 1000)) : null;
   }
+  // Measured paging (vmstat), averaged over the same couple of minutes; null where not collected.
+  const recentRate = (metric: string): number | null => {
+    const pts = pointsOf(metric, {}, now - 2 * MINUTE, now);
+    return pts.length ? pts.reduce((sum, p) => sum + p[1], 0) / pts.length : null;
+  };
   const labelled = (metric: string, label: string) => [...new Set(series.filter((s) => s.metric === metric && s.labels[label] !== undefined && s.lastAt !== null && s.lastAt >= now - freshMs).map((s) => s.labels[label] as string))];
   const disks: DiskFigure[] = [];
   for (const mount of labelled('disk_used_ratio', 'mount')) {
@@ -66,6 +71,9 @@ export function readFigures(reader: FiguresReader, host: string, opts: { now: nu
     swapTotalBytes: latest('swap_total_bytes'),
     swapUsedBytes: latest('swap_used_bytes'),
     swapGrowthBytesPerSecond: swapGrowth,
+    swapInPagesPerSecond: recentRate('swap_in_pages_per_second'),
+    swapOutPagesPerSecond: recentRate('swap_out_pages_per_second'),
+    majorFaultsPerSecond: recentRate('major_faults_per_second'),
     psiCpuSome: latest('pressure_cpu_some_ratio'),
     psiIoSome: latest('pressure_io_some_ratio'),
     psiMemorySome: latest('pressure_memory_some_ratio'),

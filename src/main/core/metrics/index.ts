@@ -1,4 +1,5 @@
-export { MetricsService, type MetricsServiceDeps } from './service';
+export { MetricsService, type MetricsServiceDeps, type StoredAnomaly } from './service';
+export { ANOMALY_METRIC, ANOMALY_LABEL, ANOMALY_THRESHOLD, ANOMALY_STORE_FLOOR, anomalyLabels, scoredSeriesOf, isScored } from './anomaly-scores';
 export { metricsConfig, hostSettings, retentionOf, type MetricsConfig, type HostCollectorSettings, type CollectorOverride } from './config';
 export { MetricStore, DEFAULT_RETENTION, type Retention, type MetricStoreOptions, type MetricStoreStats } from './metric-store';
 export { CollectorRunner, COLLECTOR_REQUESTER, phaseOf, type CollectorStatus, type CollectorState, type ProcessSnapshotView, type CollectOutcome, type CollectorDeps } from './collector';

@@ -571,6 +571,19 @@ export class MetricStore implements SampleSink, SeriesReader {
     };
   }
 
+  /**
+   * The newest raw values of one series (exact labels) before `before`, oldest first, at
+   * most `limit` of them from the last `lookbackMs`: what a restarted anomaly detector
+   * replays. Empty when the series is unknown.
+   */
+  valuesBefore(host: string, metric: string, labels: Labels, before: number, opts: { lookbackMs: number; limit: number }): number[] {
+    const row = this.byKey.get(`${host}\0${metric}\0${canonicalLabels(labels)}`);
+    if (!row || opts.limit <= 0) return [];
+    const raw = this.storedRaw(row.id, before - opts.lookbackMs, before - 1);
+    const from = Math.max(0, raw.values.length - opts.limit);
+    return Array.from(raw.values.subarray(from));
+  }
+
   private countRaw(seriesId: number, since: number, until: number): number {
     const r = this.stmt('SELECT COALESCE(SUM(points), 0) AS n FROM metric_chunks WHERE series_id = ? AND tier = 0 AND start_at >= ? AND start_at <= ?')
       .get(seriesId, windowStart(since, TIERS[0].chunkMs), until) as { n: number };

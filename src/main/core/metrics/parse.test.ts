@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CollectorOutputError, parseCollectorOutput, parseDf, parseNetDev, parseProcStatLine } from './parse';
+import { CollectorOutputError, parseCollectorOutput, parseDf, parseNetDev, parseProcStatLine, parseVmstat } from './parse';
 import { collectorOutput, syntheticHost } from './testing/synthetic-proc';
 
 describe('collector output parsing', () => {
@@ -41,5 +41,12 @@ describe('collector output parsing', () => {
   it('reads df -P lines with spaces in the mount point and net/dev lines without a space after the colon', () => {
     expect(parseDf(['Filesystem Type 1-blocks Used Available Capacity Mounted on', '/dev/sdb1 xfs 1000 400 600 40% /mnt/my disk'])).toEqual([{ source: '/dev/sdb1', type: 'xfs', sizeBytes: 1000, usedBytes: 400, availableBytes: 600, mount: '/mnt/my disk' }]);
     expect(parseNetDev(['  eth1:18446744073709551615 1 0 0 0 0 0 0 2 3 0 0 0 0 0 0']).get('eth1')?.rxBytes).toBe(18_446_744_073_709_551_615n);
+  });
+  it('reads the paging counters of /proc/vmstat (64-bit exact) and nothing else; junk values are absent, not zero', () => {
+    const sample = parseCollectorOutput(collectorOutput(syntheticHost({ vmstat: { pswpin: 18_446_744_073_709_551_000n, pswpout: 7, pgmajfault: 3 } })));
+    expect(sample.vmstat).toEqual({ pswpin: 18_446_744_073_709_551_000n, pswpout: 7n, pgmajfault: 3n });
+    expect(parseVmstat(['pswpin -5', 'pswpout 1e3', 'pgmajfault 12 extra', 'pgfault 99'])).toEqual({ pswpin: null, pswpout: null, pgmajfault: 12n });
+    expect(parseVmstat(['nr_free_pages 1', 'pswpin x'])).toBeNull();
+    expect(parseCollectorOutput(collectorOutput(syntheticHost())).vmstat).toBeNull();
   });
 });

@@ -71,6 +71,10 @@ export interface FilesystemUsage {
   usedBytes: number;
   availableBytes: number;
   mount: string;
+  /** Inodes (`df -i`); absent when not read, 0 on file systems without a fixed inode table (btrfs). */
+  inodes?: number;
+  inodesUsed?: number;
+  inodesFree?: number;
 }
 
 export interface ProcSample {
@@ -99,6 +103,15 @@ export interface RawSample {
   processes: ProcSample[] | null;
   /** Failed systemd units; null when systemctl is absent or systemd is not running. */
   failedUnits: number | null;
+  /** /proc/vmstat counters Fleetmind uses (absent: not read, e.g. a source without them). */
+  vmstat?: VmStat | null;
+}
+
+/** Swap and paging counters of /proc/vmstat (pages, major faults); a counter the kernel lacks is null. */
+export interface VmStat {
+  pswpin: bigint | null;
+  pswpout: bigint | null;
+  pgmajfault: bigint | null;
 }
 
 export class CollectorOutputError extends Error {
@@ -155,6 +168,20 @@ export function parseMeminfo(lines: readonly string[]): Map<string, number> | nu
     if (m) out.set(m[1] as string, Number(m[2]) * (m[3] ? 1024 : 1));
   }
   return out.size > 0 ? out : null;
+}
+
+/** The counters of /proc/vmstat that Fleetmind derives rates from (`name value` lines). */
+export function parseVmstat(lines: readonly string[]): VmStat | null {
+  const out: VmStat = { pswpin: null, pswpout: null, pgmajfault: null };
+  let found = false;
+  for (const line of lines) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key === 'pswpin' || key === 'pswpout' || key === 'pgmajfault') {
+      out[key] = big(value);
+      found ||= out[key] !== null;
+    }
+  }
+  return found ? out : null;
 }
 
 export function parseLoadavg(lines: readonly string[]): LoadAvg | null {
@@ -214,6 +241,34 @@ export function parseDf(lines: readonly string[]): FilesystemUsage[] {
   return out;
 }
 
+export interface InodeUsage {
+  source: string;
+  mount: string;
+  inodes: number;
+  used: number;
+  free: number;
+}
+
+/** `df -P -T -i`: the same layout as the byte counts, with inode counts in the number columns. */
+export function parseDfInodes(lines: readonly string[]): InodeUsage[] {
+  const out: InodeUsage[] = [];
+  for (const line of lines) {
+    const m = /^(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(?:\d+|-)%\s+(\/.*)$/.exec(line.trim());
+    if (!m) continue;
+    out.push({ source: m[1] as string, mount: m[6] as string, inodes: Number(m[3]), used: Number(m[4]), free: Number(m[5]) });
+  }
+  return out;
+}
+
+/** Adds inode counts to the file systems they belong to (same mount and source; the last mount on a path wins, as for bytes). */
+export function withInodes(filesystems: FilesystemUsage[], inodes: readonly InodeUsage[]): FilesystemUsage[] {
+  const byMount = new Map(inodes.map((i) => [`${i.source}\0${i.mount}`, i]));
+  return filesystems.map((fs) => {
+    const i = byMount.get(`${fs.source}\0${fs.mount}`);
+    return i ? { ...fs, inodes: i.inodes, inodesUsed: i.used, inodesFree: i.free } : fs;
+  });
+}
+
 /**
  * One /proc/PID/stat line. The command name sits in parentheses and may itself contain
  * spaces and parentheses, so the fields are counted from the last `)`.
@@ -237,6 +292,7 @@ export interface CollectorSections {
   selfPid: number | null;
   files: Map<CollectorFile, string[]>;
   df: string[] | null;
+  dfInodes: string[] | null;
   procs: string[] | null;
   units: string[] | null;
   unitsExit: number | null;
@@ -247,7 +303,7 @@ const FILE_SET: ReadonlySet<string> = new Set(COLLECTOR_FILES);
 
 /** Splits the script's output into its sections (unknown lines are ignored). */
 export function splitSections(output: string): CollectorSections {
-  const out: CollectorSections = { selfPid: null, files: new Map(), df: null, procs: null, units: null, unitsExit: null, complete: false };
+  const out: CollectorSections = { selfPid: null, files: new Map(), df: null, dfInodes: null, procs: null, units: null, unitsExit: null, complete: false };
   let section: string[] | null = null;
   for (const line of output.split('\n')) {
     if (line.startsWith(`${MARK} `)) {
@@ -255,6 +311,7 @@ export function splitSections(output: string): CollectorSections {
       section = null;
       if (word === 'self') out.selfPid = num(arg) ?? null;
       else if (word === 'df') section = out.df = [];
+      else if (word === 'df-inodes') section = out.dfInodes = [];
       else if (word === 'procs') section = out.procs = [];
       else if (word === 'units') section = out.units = [];
       else if (word === 'units-exit') out.unitsExit = num(arg) ?? null;
@@ -297,9 +354,10 @@ export function parseCollectorOutput(output: string): RawSample {
     pressure,
     netdev: parseNetDev(file('/proc/net/dev')),
     diskstats: parseDiskstats(file('/proc/diskstats')),
-    filesystems: s.df && s.df.length > 0 ? parseDf(s.df) : null,
+    filesystems: s.df && s.df.length > 0 ? withInodes(parseDf(s.df), parseDfInodes(s.dfInodes ?? [])) : null,
     processes: processes && processes.length > 0 ? processes : null,
     // 0: systemctl answered; anything else (127 not installed, 1 not booted with systemd): no metric.
     failedUnits: s.unitsExit === 0 && s.units ? s.units.filter((l) => l.trim() !== '').length : null,
+    vmstat: parseVmstat(file('/proc/vmstat')),
   };
 }

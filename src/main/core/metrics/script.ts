@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
  *   and a file the kernel lacks, such as /proc/pressure/* before 4.20, is simply absent);
  * - `@fm1 df`: usage of every mounted file system (`timeout` so a hung network mount
  *   costs this section, not the run);
+ * - `@fm1 df-inodes`: inode use of the same file systems (inode exhaustion fills a disk
+ *   that still has free bytes; file systems without fixed inodes, btrfs, report 0);
  * - `@fm1 procs`: /proc/PID/stat of every process (no shell glob: `find` lists them, so
  *   the text judged is the text that runs);
  * - `@fm1 units`: failed systemd units, then `@fm1 units-exit N` (127: no systemctl);
@@ -28,6 +30,8 @@ export const COLLECTOR_FILES = [
   '/proc/pressure/memory',
   '/proc/net/dev',
   '/proc/diskstats',
+  // swap-ins/outs and major faults (pswpin, pswpout, pgmajfault): measured swap activity
+  '/proc/vmstat',
 ] as const;
 
 export type CollectorFile = (typeof COLLECTOR_FILES)[number];
@@ -39,6 +43,8 @@ export const COLLECTOR_SCRIPT = [
   `grep -s -H '' ${COLLECTOR_FILES.join(' ')}`,
   `echo "${MARK} df"`,
   'timeout 5 df -P -T -B1 2>/dev/null',
+  `echo "${MARK} df-inodes"`,
+  'timeout 5 df -P -T -i 2>/dev/null',
   `echo "${MARK} procs"`,
   "find /proc -mindepth 2 -maxdepth 2 -path '/proc/[0-9]*/stat' -exec cat {} + 2>/dev/null",
   `echo "${MARK} units"`,

@@ -1,5 +1,6 @@
 import type { Host } from '../../../shared/protocol';
 import { AnomalyTracker } from '../anomaly';
+import { ANOMALY_METRIC, ANOMALY_THRESHOLD, anomalyLabels, isScored, scoreBatch, scoredSeriesOf } from './anomaly-scores';
 import type { Executor } from '../fleet';
 import type { AuditSink, SafetyGate } from '../safety';
 import type { SecretStore } from '../secrets';
@@ -11,6 +12,7 @@ import { NodeExporterSource, PrometheusSource } from './prometheus';
 import { COLLECTOR_SCRIPT_SHA256 } from './script';
 import type { HostFigures } from './diagnosis';
 import { readFigures } from './figures';
+import { formatSeries, type Labels } from './names';
 import type { MetricSource, QueryOutcome, SampleSink, SeriesInfo, SeriesQuery, SeriesReader } from './types';
 
 /** How often open journal points are written (a crash loses at most this much). */
@@ -18,6 +20,29 @@ const JOURNAL_MS = 5_000;
 /** How often idle windows are sealed, rollups computed and retention applied. */
 const MAINTAIN_MS = 60_000;
 const DEFINITION_KEY = 'metrics.collectorDefinition';
+/**
+ * What a detector replays from the store when its series is first seen after a start (or
+ * after it was evicted): the last 12 hours, at most 1500 points (10 warm-ups, half the
+ * detector's record half-life). Rebuilt causally from stored raw points rather than saved:
+ * the state is the detector's private business, and the replay gives the same kind of state
+ * it had. Cost, measured: a host's first batch after a restart (60 series × 3000 points)
+ * took 0.24 s, so 1500 points keep that near 0.12 s of event loop per host, once.
+ */
+const HISTORY_MS = 12 * 3_600_000;
+const HISTORY_POINTS = 1500;
+
+/** One stored anomaly: a point of a series whose score reached the threshold. */
+export interface StoredAnomaly {
+  /** The scored series as shown (`disk_used_ratio{mount="/"}`). */
+  series: string;
+  metric: string;
+  labels: Labels;
+  /** Unix ms. */
+  at: number;
+  /** The series' value at that point (null: no longer stored). */
+  value: number | null;
+  score: number;
+}
 
 export interface MetricsServiceDeps {
   db: SqliteDatabase;
@@ -44,14 +69,22 @@ export interface MetricsServiceDeps {
  */
 export class MetricsService {
   readonly store: MetricStore;
-  /** Streaming anomaly detectors per collected series (issue 18), fed as points are stored. */
-  readonly anomalies = new AnomalyTracker();
-  /** Where sources write: the store, then the anomaly detectors (a detector failure never loses a point). */
+  /**
+   * Streaming anomaly detectors per collected series (issue 18), fed as points are stored;
+   * a detector first seen since start replays its series' stored history (causal).
+   */
+  readonly anomalies = new AnomalyTracker({ history: (host, name, labels, before) => this.store.valuesBefore(host, name, labels, before, { lookbackMs: HISTORY_MS, limit: HISTORY_POINTS }) });
+  /**
+   * Where sources write: the store, then the anomaly detectors, whose scores (those above
+   * a low floor) go into the store beside the series (a detector failure never loses a point).
+   */
   private readonly sink: SampleSink = {
     append: (batch) => {
       this.store.append(batch);
       try {
-        this.anomalies.append(batch);
+        const scores = this.anomalies.score({ host: batch.host, at: batch.at, values: batch.values.filter((v) => isScored(v.name, v.labels)) });
+        const stored = scoreBatch(batch, scores);
+        if (stored) this.store.append(stored);
       } catch (err) {
         this.deps.collection?.logger?.warn({ err: String(err) }, 'anomaly detection failed');
       }
@@ -177,6 +210,8 @@ export class MetricsService {
   }
 
   query(q: SeriesQuery): QueryOutcome {
+    // A bucket of anomaly scores is as anomalous as its worst point.
+    if (q.metric === ANOMALY_METRIC && q.agg === undefined) return this.query({ ...q, agg: 'max' });
     const local = this.store.query(q);
     if (local.ok || local.code === 'ambiguous') return local;
     for (const r of this.readers) {
@@ -184,6 +219,48 @@ export class MetricsService {
       if (other.ok || other.code === 'ambiguous') return other;
     }
     return local;
+  }
+
+  /**
+   * The stored anomaly scores of one series over a window, bucketed like the series' own
+   * query (max per bucket): [unixMs, score] for every stored score (those at or above the
+   * store's floor); empty when the series never scored that high.
+   */
+  anomalyScores(q: SeriesQuery): [number, number][] {
+    const outcome = this.store.query({ ...q, metric: ANOMALY_METRIC, labels: anomalyLabels(q.metric, q.labels ?? {}), agg: 'max' });
+    return outcome.ok ? outcome.result.points : [];
+  }
+
+  /** The threshold at and above which a stored score is an anomaly. */
+  get anomalyThreshold(): number {
+    return ANOMALY_THRESHOLD;
+  }
+
+  /**
+   * Stored anomalies of a host (scores at or above the threshold), oldest first, optionally
+   * of one series (as `formatSeries` spells it); at most `limit`, the newest kept.
+   */
+  storedAnomalies(filter: { host: string; since: number; until: number; series?: string; limit?: number }): StoredAnomaly[] {
+    const out: StoredAnomaly[] = [];
+    for (const info of this.store.listSeries(filter.host)) {
+      const scored = scoredSeriesOf(info.metric, info.labels);
+      if (!scored) continue;
+      const series = formatSeries(scored.metric, scored.labels);
+      if (filter.series !== undefined && filter.series !== series) continue;
+      if (info.lastAt !== null && info.lastAt < filter.since) continue;
+      const outcome = this.store.query({ host: filter.host, metric: ANOMALY_METRIC, labels: info.labels, since: filter.since, until: filter.until, agg: 'max', maxPoints: 1_000_000 });
+      if (!outcome.ok) continue;
+      for (const [at, score] of outcome.result.points) if (score >= ANOMALY_THRESHOLD) out.push({ series, metric: scored.metric, labels: scored.labels, at, value: null, score });
+    }
+    out.sort((a, b) => a.at - b.at || a.series.localeCompare(b.series));
+    const kept = filter.limit !== undefined && out.length > filter.limit ? out.slice(out.length - filter.limit) : out;
+    // The series' own value at each point (raw points are kept for days; older ones read null).
+    for (const a of kept) {
+      const own = this.store.query({ host: filter.host, metric: a.metric, labels: a.labels, since: a.at, until: a.at });
+      const point = own.ok && own.result.stepMs === null ? own.result.points.find(([t]) => t === a.at) : undefined;
+      a.value = point ? point[1] : null;
+    }
+    return kept;
   }
 
   /** Every host's status, from the one source that feeds it (`source` says which). */

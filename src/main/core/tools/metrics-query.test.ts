@@ -29,6 +29,9 @@ beforeAll(() => {
       ],
     });
   }
+  // The detector's stored scores beside load1 (as MetricsService writes them): one report at the jump, one held-down score after it.
+  metrics.append({ host: 'localhost', source: 'anomaly-detector', at: now - 20 * 15_000, values: [{ name: 'anomaly_score', labels: { metric_name: 'load1' }, value: 0.9 }] });
+  metrics.append({ host: 'localhost', source: 'anomaly-detector', at: now - 19 * 15_000, values: [{ name: 'anomaly_score', labels: { metric_name: 'load1' }, value: 0.05 }] });
   runner.metrics = { query: (q) => metrics.query(q), listSeries: (h) => metrics.listSeries(h), hostStatus: () => null };
 });
 
@@ -46,13 +49,24 @@ describe('metrics_query', () => {
     expect(data.unit).toBe('load');
   });
 
+  it('lists the points the anomaly detector flagged, with their values and scores, and says so when none were', async () => {
+    const out = await call({ host: 'localhost', metric: 'load1', since: '-31m' });
+    const at = new Date(now - 20 * 15_000).toISOString().slice(11, 19);
+    expect(out.text).toContain(`anomalies (1, detector score ≥ 0.1): ${at} 4.00 (score 0.90)`);
+    expect(out.record.summary).toMatch(/1 anomaly$/);
+    expect((out.data.localhost as { anomalies: unknown[] }).anomalies).toEqual([{ at: now - 20 * 15_000, score: 0.9 }]);
+    const quiet = await call({ host: 'localhost', metric: 'disk_used_ratio{mount="/"}' });
+    expect(quiet.text).toContain('anomalies: none flagged in this window.');
+  });
+
   it('takes labels in the Prometheus spelling and explains ambiguous or unknown names', async () => {
     const one = await call({ host: 'localhost', metric: 'disk_used_ratio{mount="/var"}' });
     expect(one.text).toMatch(/latest 90\.0%/);
     const many = await call({ host: 'localhost', metric: 'disk_used_ratio' });
     expect(many.text).toContain('disk_used_ratio{mount="/"}, disk_used_ratio{mount="/var"}');
     const unknown = await call({ host: 'localhost', metric: 'load5' });
-    expect(unknown.text).toMatch(/it has: disk_used_ratio, load1/);
+    // the stored anomaly scores are a series like any other (anomaly_score{metric_name=...})
+    expect(unknown.text).toMatch(/it has: anomaly_score, disk_used_ratio, load1/);
     const bad = await call({ host: 'localhost', metric: 'load1', since: 'yesterday' });
     expect(bad.record.ok).toBe(false);
     expect(bad.text).toMatch(/not a time/);

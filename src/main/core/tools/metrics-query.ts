@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatSeries, formatValue, parseSeriesSelector, parseTimeArg, SelectorSyntaxError, sparkline, summarize, TimeArgError, type SeriesQueryResult } from '../metrics';
+import { ANOMALY_METRIC, ANOMALY_THRESHOLD, anomalyLabels, formatSeries, formatValue, parseSeriesSelector, parseTimeArg, SelectorSyntaxError, sparkline, summarize, TimeArgError, type SeriesQueryResult } from '../metrics';
 import { defineHostTool, type ToolOutput } from './tool';
 
 /** Points handed to the model at most (the chart stays in the data for the UI). */
@@ -10,7 +10,7 @@ export const metricsQueryTool = defineHostTool({
   name: 'metrics_query',
   description:
     'History of one metric of a host from Fleetmind\'s own collection (every 15 s by default): min, average, max, the latest value and a compact series. ' +
-    'Names: load1, load5, load15, cpu_busy_ratio, cpu_iowait_ratio, cpu_steal_ratio, memory_used_bytes, memory_available_bytes, swap_used_bytes, ' +
+    'Names: load1, load5, load15, cpu_busy_ratio, cpu_iowait_ratio, cpu_steal_ratio, memory_used_bytes, memory_available_bytes, swap_used_bytes, swap_in_pages_per_second, swap_out_pages_per_second, major_faults_per_second, ' +
     'pressure_cpu_some_ratio, pressure_io_some_ratio, pressure_memory_some_ratio, disk_used_ratio{mount="/"}, disk_io_time_ratio{device="sda"}, ' +
     'disk_read_bytes_per_second{device="sda"}, net_rx_bytes_per_second{iface="eth0"}, processes_total, systemd_failed_units, collector_up, ...; ' +
     'an unknown name lists the ones the host has.',
@@ -51,11 +51,17 @@ export const metricsQueryTool = defineHostTool({
         summary: outcome.code === 'ambiguous' ? `${name}: several series` : `${name}: no data`,
       };
     }
-    return describe(outcome.result, since, until);
+    // The detector's stored scores of this series, in the same buckets (max per bucket).
+    const scored = name === ANOMALY_METRIC ? null : metrics.query({ host, metric: ANOMALY_METRIC, labels: anomalyLabels(outcome.result.metric, outcome.result.labels), since, until, stepMs: outcome.result.stepMs, agg: 'max', maxPoints: DATA_POINTS });
+    const anomalies = scored === null ? null : scored.ok ? scored.result.points.filter(([, score]) => score >= ANOMALY_THRESHOLD) : [];
+    return describe(outcome.result, since, until, anomalies);
   },
 });
 
-function describe(r: SeriesQueryResult, since: number, until: number): ToolOutput {
+/** Anomalies listed to the model at most (the newest). */
+const TEXT_ANOMALIES = 12;
+
+function describe(r: SeriesQueryResult, since: number, until: number, anomalies: readonly [number, number][] | null = null): ToolOutput {
   const series = formatSeries(r.metric, r.labels);
   const window = `${new Date(since).toISOString()} to ${new Date(until).toISOString()}`;
   const stats = summarize(r.points);
@@ -69,11 +75,22 @@ function describe(r: SeriesQueryResult, since: number, until: number): ToolOutpu
   // Times of day suffice within a day; longer windows need the date.
   const clock = (t: number) => (until - since > 20 * 3_600_000 ? new Date(t).toISOString().slice(5, 16) : new Date(t).toISOString().slice(11, 19));
   const sampled = r.points.filter((_, i) => i % every === 0 || i === r.points.length - 1);
-  const text = [
+  const text: string[] = [
     `${series} on ${r.host}, ${window}: ${stats.count} ${resolution}.`,
     `min ${fmt(stats.min)}, avg ${fmt(stats.avg)}, max ${fmt(stats.max)}, latest ${fmt(stats.last)} at ${new Date(stats.lastAt).toISOString()}.`,
     `trend: ${sparkline(r.points, 48, { since, until })}`,
     `points: ${sampled.map(([t, v]) => `${clock(t)} ${fmt(v)}`).join(', ')}`,
-  ].join('\n');
-  return { data: r, text, summary: `${series}: latest ${fmt(stats.last)}, max ${fmt(stats.max)}` };
+  ];
+  if (anomalies && anomalies.length > 0) {
+    const valueAt = new Map(r.points);
+    const shown = anomalies.slice(-TEXT_ANOMALIES).map(([t, score]) => {
+      const v = valueAt.get(t);
+      return `${clock(t)}${v === undefined ? '' : ` ${fmt(v)}`} (score ${score.toFixed(2)})`;
+    });
+    text.push(`anomalies (${anomalies.length}, detector score ≥ ${ANOMALY_THRESHOLD}${anomalies.length > TEXT_ANOMALIES ? `, the last ${TEXT_ANOMALIES}` : ''}): ${shown.join(', ')}`);
+  } else if (anomalies) {
+    text.push('anomalies: none flagged in this window.');
+  }
+  const summary = `${series}: latest ${fmt(stats.last)}, max ${fmt(stats.max)}${anomalies?.length ? `, ${anomalies.length} anomal${anomalies?.length === 1 ? 'y' : 'ies'}` : ''}`;
+  return { data: { ...r, anomalies: (anomalies ?? []).map(([at, score]) => ({ at, score })) }, text: text.join('\n'), summary };
 }

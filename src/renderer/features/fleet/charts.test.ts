@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignPoints, chartSpecs, formatAgo, hostHealth, pointsFromAligned } from './charts';
+import { alignPoints, anomalyLabelsOf, anomalyMarks, chartSpecs, formatAgo, hasAnomalyScores, hostHealth, pointsFromAligned } from './charts';
 
 const s = (metric: string, labels: Record<string, string> = {}) => ({ metric, labels, unit: '', source: 'collector', firstAt: 1, lastAt: 2 });
 
@@ -51,5 +51,25 @@ describe('hostHealth', () => {
     expect(formatAgo(null, 0)).toBe('never');
     expect(formatAgo(new Date(0).toISOString(), 12_000)).toBe('12 s ago');
     expect(formatAgo(new Date(0).toISOString(), 3 * 60_000)).toBe('3 min ago');
+  });
+});
+
+describe('anomaly marks', () => {
+  it('finds a line\'s stored scores by exact labels and never charts the score series themselves', () => {
+    const line = { metric: 'disk_used_ratio', labels: { mount: '/' }, label: '/' };
+    expect(anomalyLabelsOf(line)).toEqual({ mount: '/', metric_name: 'disk_used_ratio' });
+    expect(hasAnomalyScores([s('anomaly_score', { mount: '/', metric_name: 'disk_used_ratio' })], line)).toBe(true);
+    expect(hasAnomalyScores([s('anomaly_score', { mount: '/var', metric_name: 'disk_used_ratio' })], line)).toBe(false);
+    expect(hasAnomalyScores([s('anomaly_score', { metric_name: 'disk_used_ratio' })], line)).toBe(false);
+    expect(chartSpecs([s('anomaly_score', { metric_name: 'load1' })])).toEqual([]);
+  });
+
+  it('marks the scores at or above the threshold, with the line\'s value at that time', () => {
+    const points: [number, number][] = [[1000, 0.5], [2000, 9], [3000, 9]];
+    expect(anomalyMarks(points, [[2000, 1], [3000, 0.05], [4000, 0.2]], 0.1)).toEqual([
+      { at: 2000, score: 1, value: 9 },
+      { at: 4000, score: 0.2, value: null },
+    ]);
+    expect(anomalyMarks(points, [], 0.1)).toEqual([]);
   });
 });

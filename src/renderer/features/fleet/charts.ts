@@ -1,4 +1,4 @@
-import type { CollectorStatusView, MetricSeriesList } from '../../../shared/protocol';
+import { ANOMALY_SCORE_METRIC, ANOMALY_SCORED_LABEL, type CollectorStatusView, type MetricSeriesList } from '../../../shared/protocol';
 
 /** The chart ranges: raw points for an hour, 5-minute and 1-hour buckets beyond (at most a few hundred points each). */
 export type RangeKey = '1h' | '24h' | '7d';
@@ -59,6 +59,31 @@ export function chartSpecs(series: readonly Series[]): ChartSpec[] {
     },
   ];
   return specs.filter((s) => s.lines.length > 0);
+}
+
+/** The labels of the stored anomaly scores of a chart line (`anomaly_score{metric_name=...}`). */
+export function anomalyLabelsOf(line: ChartLine): Record<string, string> {
+  return { ...line.labels, [ANOMALY_SCORED_LABEL]: line.metric };
+}
+
+/** Whether the host has stored anomaly scores for this line (a line that never scored high has none). */
+export function hasAnomalyScores(series: readonly Series[], line: ChartLine): boolean {
+  const wanted = anomalyLabelsOf(line);
+  const keys = Object.keys(wanted);
+  return series.some((s) => s.metric === ANOMALY_SCORE_METRIC && Object.keys(s.labels).length === keys.length && keys.every((k) => s.labels[k] === wanted[k]));
+}
+
+/** One anomalous point of a line: when, its score and the line's value there (null: no point drawn at that time). */
+export interface AnomalyMark {
+  at: number;
+  score: number;
+  value: number | null;
+}
+
+/** The marks of one line: its stored scores at or above the threshold, with the line's value at the same time. */
+export function anomalyMarks(points: readonly (readonly [number, number])[], scores: readonly (readonly [number, number])[], threshold: number): AnomalyMark[] {
+  const valueAt = new Map(points.map(([t, v]) => [t, v]));
+  return scores.filter(([, score]) => score >= threshold).map(([at, score]) => ({ at, score, value: valueAt.get(at) ?? null }));
 }
 
 /** uPlot's columnar data: x in seconds, one y column per line, null where a line has no point at that time. */

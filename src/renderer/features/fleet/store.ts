@@ -1,17 +1,21 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type {
-  ApiError,
-  CollectorStatusView,
-  Host,
-  HostAddRequest,
-  HostImportRequest,
-  HostImportResult,
-  HostKeyScanView,
-  MetricQueryResponse,
-  MetricSeriesList,
+import {
+  ANOMALY_SCORE_METRIC,
+  type ApiError,
+  type CollectorStatusView,
+  type Host,
+  type HostAddRequest,
+  type HostImportRequest,
+  type HostImportResult,
+  type HostKeyScanView,
+  type MetricQueryResponse,
+  type MetricSeriesList,
 } from '../../../shared/protocol';
 import { toApiError, type Transport } from '../../transport';
-import { chartSpecs, RANGES, type ChartSpec, type RangeKey } from './charts';
+import { anomalyLabelsOf, chartSpecs, hasAnomalyScores, RANGES, type ChartSpec, type RangeKey } from './charts';
+
+/** The detector's report level, for servers that do not say (older ones, the desktop IPC face). */
+const DEFAULT_ANOMALY_THRESHOLD = 0.1;
 
 /** The latest figures the fleet table shows per host (null: no recent point). */
 export interface Current {
@@ -25,6 +29,10 @@ export interface ChartState {
   spec: ChartSpec;
   /** One answer per line of the spec, in order (null: that line failed, see error). */
   results: (MetricQueryResponse | null)[];
+  /** Per line, its stored anomaly scores in the same window and buckets ([unixMs, score]; empty: none stored). */
+  anomalies: [number, number][][];
+  /** Scores at and above this mark a point as anomalous. */
+  anomalyThreshold: number;
   error: ApiError | null;
 }
 
@@ -165,10 +173,25 @@ export function createFleetStore(transport: Transport, now: () => number = Date.
         const charts = await Promise.all(
           specs.map(async (spec): Promise<ChartState> => {
             const answers = await Promise.allSettled(spec.lines.map((line) => transport.metricsQuery({ host: detail.host, metric: line.metric, labels: line.labels, since, until, stepMs })));
+            // Scores only for lines that have any stored (most never score above the store's floor).
+            const scores = await Promise.all(
+              spec.lines.map(async (line) => {
+                if (!hasAnomalyScores(series.series, line)) return [];
+                try {
+                  return (await transport.metricsQuery({ host: detail.host, metric: ANOMALY_SCORE_METRIC, labels: anomalyLabelsOf(line), since, until, stepMs })).points;
+                } catch (err) {
+                  // The line itself is still drawn; only its marks are missing.
+                  console.warn('anomaly scores unavailable', err);
+                  return [];
+                }
+              }),
+            );
             const failed = answers.find((a) => a.status === 'rejected');
             return {
               spec,
               results: answers.map((a) => (a.status === 'fulfilled' ? a.value : null)),
+              anomalies: scores,
+              anomalyThreshold: series.anomalyThreshold ?? DEFAULT_ANOMALY_THRESHOLD,
               error: failed && failed.status === 'rejected' ? toApiError(failed.reason) : null,
             };
           }),

@@ -107,6 +107,20 @@ describe('node_exporter → our series (through the collector derivation)', () =
     expect(value(d.values, 'uptime_seconds')).toBe(20);
   });
 
+  it('maps node_vmstat_pswpin/pswpout/pgmajfault to swap and major-fault rates, a reset skipped', () => {
+    const vm = (n: Node, v: { in: number; out: number; maj: number }) =>
+      rawSampleFromNodeExporter(parseExposition(`${exposition(n)}\nnode_vmstat_pswpin ${v.in}\nnode_vmstat_pswpout ${v.out}\nnode_vmstat_pgmajfault ${v.maj}`).samples);
+    const later: Node = { ...base, time: base.time + 10, idle: 110, user: 110 };
+    const values = deriveSample(vm(base, { in: 100, out: 1000, maj: 50 }), vm(later, { in: 600, out: 3000, maj: 150 })).values;
+    expect(value(values, 'swap_in_pages_per_second')).toBeCloseTo(50);
+    expect(value(values, 'swap_out_pages_per_second')).toBeCloseTo(200);
+    expect(value(values, 'major_faults_per_second')).toBeCloseTo(10);
+    const reset = deriveSample(vm(base, { in: 100, out: 1000, maj: 50 }), vm(later, { in: 5, out: 3000, maj: 150 })).values;
+    expect(value(reset, 'swap_in_pages_per_second')).toBeUndefined();
+    // Without the vmstat collector the series are absent, not zero.
+    expect(value(deriveSample(raw(base), raw(later)).values, 'swap_in_pages_per_second')).toBeUndefined();
+  });
+
   it('a scrape without node_* metrics yields nothing', () => {
     const r = rawSampleFromNodeExporter(parseExposition('go_goroutines 8').samples);
     expect(r.stat).toBeNull();

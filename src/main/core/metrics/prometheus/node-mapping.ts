@@ -1,4 +1,4 @@
-import type { CpuTimes, DiskCounters, FilesystemUsage, NetCounters, Pressure, RawSample } from '../parse';
+import type { CpuTimes, DiskCounters, FilesystemUsage, NetCounters, Pressure, RawSample, VmStat } from '../parse';
 import type { ExpositionSample } from './exposition';
 
 /**
@@ -17,8 +17,10 @@ import type { ExpositionSample } from './exposition';
  * | node_network_<receive|transmit>_<bytes|packets|errs|drop>_total{device} | netdev    |
  * | node_disk_<reads|writes>_completed_total, _<read|written>_bytes_total, _io_time_seconds_total, _<read|write>_time_seconds_total | diskstats (512-byte sectors, ms) |
  * | node_filesystem_<size|free|avail>_bytes{device,fstype,mountpoint} | filesystems (used = size - free, as df) |
+ * | node_filesystem_files, node_filesystem_files_free                | filesystems' inodes (used = files - free, as df -i) |
  * | node_procs_running/blocked, node_forks_total, node_context_switches_total | stat     |
  * | node_systemd_unit_state{state="failed"} (systemd collector, off by default) | failed units |
+ * | node_vmstat_pswpin, node_vmstat_pswpout, node_vmstat_pgmajfault  | vmstat (pages, faults)   |
  *
  * Metrics a node_exporter does not expose (collector disabled, older kernel) stay absent.
  */
@@ -143,6 +145,8 @@ export function rawSampleFromNodeExporter(samples: readonly ExpositionSample[]):
   const fsKey = (l: Record<string, string>) => `${l.device ?? ''}\0${l.fstype ?? ''}\0${l.mountpoint ?? ''}`;
   const free = new Map(all('node_filesystem_free_bytes').map((s) => [fsKey(s.labels), s.value]));
   const avail = new Map(all('node_filesystem_avail_bytes').map((s) => [fsKey(s.labels), s.value]));
+  const files = new Map(all('node_filesystem_files').map((s) => [fsKey(s.labels), s.value]));
+  const filesFree = new Map(all('node_filesystem_files_free').map((s) => [fsKey(s.labels), s.value]));
   for (const s of all('node_filesystem_size_bytes')) {
     const key = fsKey(s.labels);
     const f = free.get(key);
@@ -150,8 +154,15 @@ export function rawSampleFromNodeExporter(samples: readonly ExpositionSample[]):
     const mount = s.labels.mountpoint;
     if (mount === undefined || f === undefined || a === undefined || ![s.value, f, a].every(Number.isFinite)) continue;
     filesystems ??= [];
-    filesystems.push({ source: s.labels.device ?? '', type: s.labels.fstype ?? '', sizeBytes: s.value, usedBytes: Math.max(0, s.value - f), availableBytes: a, mount });
+    const usage: FilesystemUsage = { source: s.labels.device ?? '', type: s.labels.fstype ?? '', sizeBytes: s.value, usedBytes: Math.max(0, s.value - f), availableBytes: a, mount };
+    const inodes = files.get(key);
+    const inodesFree = filesFree.get(key);
+    if (inodes !== undefined && inodesFree !== undefined && Number.isFinite(inodes) && Number.isFinite(inodesFree)) Object.assign(usage, { inodes, inodesUsed: Math.max(0, inodes - inodesFree), inodesFree });
+    filesystems.push(usage);
   }
+
+  // The vmstat collector (on by default) exposes /proc/vmstat's counters under their own names.
+  const vmstat: VmStat = { pswpin: bigOne('node_vmstat_pswpin'), pswpout: bigOne('node_vmstat_pswpout'), pgmajfault: bigOne('node_vmstat_pgmajfault') };
 
   const units = all('node_systemd_unit_state');
   const failedUnits = units.length > 0 ? units.filter((s) => s.labels.state === 'failed' && s.value === 1).length : null;
@@ -168,5 +179,6 @@ export function rawSampleFromNodeExporter(samples: readonly ExpositionSample[]):
     filesystems,
     processes: null,
     failedUnits,
+    vmstat: vmstat.pswpin !== null || vmstat.pswpout !== null || vmstat.pgmajfault !== null ? vmstat : null,
   };
 }

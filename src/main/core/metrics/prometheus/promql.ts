@@ -84,10 +84,15 @@ export function mappedQueries(options: PromqlOptions): MappedQuery[] {
       'disk_used_ratio',
       `clamp_min(${fs('node_filesystem_size_bytes')} - ${fs('node_filesystem_free_bytes')}, 0) / clamp_min(${fs('node_filesystem_size_bytes')} - ${fs('node_filesystem_free_bytes')} + ${fs('node_filesystem_avail_bytes')}, 1)`,
     ),
+    // No inode table (btrfs reports 0 files): the comparison drops the series instead of dividing by zero.
+    fsQuery('disk_inodes_used_ratio', `clamp_min(${fs('node_filesystem_files')} - ${fs('node_filesystem_files_free')}, 0) / (${fs('node_filesystem_files')} > 0)`),
     gauge('procs_running', 'node_procs_running'),
     gauge('procs_blocked', 'node_procs_blocked'),
     { metric: 'forks_per_second', expr: `max by (instance) (${rate('node_forks_total')})` },
     { metric: 'context_switches_per_second', expr: `max by (instance) (${rate('node_context_switches_total')})` },
+    { metric: 'swap_in_pages_per_second', expr: `max by (instance) (${rate('node_vmstat_pswpin')})` },
+    { metric: 'swap_out_pages_per_second', expr: `max by (instance) (${rate('node_vmstat_pswpout')})` },
+    { metric: 'major_faults_per_second', expr: `max by (instance) (${rate('node_vmstat_pgmajfault')})` },
     { metric: 'uptime_seconds', expr: `max by (instance) (${sel('node_time_seconds')}) - max by (instance) (${sel('node_boot_time_seconds')})` },
     { metric: 'systemd_failed_units', expr: `sum by (instance) (${sel('node_systemd_unit_state', 'state="failed"')})` },
   ];

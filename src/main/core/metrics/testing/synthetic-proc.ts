@@ -21,6 +21,8 @@ export interface SyntheticHost {
   psi?: Partial<Record<'cpu' | 'io' | 'memory', { some: Counter; full?: Counter }>>;
   disks?: Record<string, { reads: Counter; sectorsRead: Counter; writes: Counter; sectorsWritten: Counter; ioMs: Counter; readMs?: Counter; writeMs?: Counter }>;
   net?: Record<string, { rxBytes: Counter; rxPackets: Counter; txBytes: Counter; txPackets: Counter; rxErrors?: Counter; txErrors?: Counter }>;
+  /** /proc/vmstat's paging counters; absent: no synthetic file (a fixture host shows the real one). */
+  vmstat?: { pswpin: Counter; pswpout: Counter; pgmajfault: Counter };
 }
 
 export function syntheticHost(overrides: Partial<SyntheticHost> = {}): SyntheticHost {
@@ -83,6 +85,13 @@ export function netDevText(h: SyntheticHost): string {
   return ['Inter-|   Receive                                                |  Transmit', ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed', ...rows].join('\n') + '\n';
 }
 
+/** /proc/vmstat with the paging counters among a few of the kernel's other lines. */
+export function vmstatText(h: SyntheticHost): string {
+  const v = h.vmstat;
+  if (!v) return '';
+  return ['nr_free_pages 123456', `pgmajfault ${s(v.pgmajfault)}`, 'pgpgin 1000', 'pgpgout 2000', `pswpin ${s(v.pswpin)}`, `pswpout ${s(v.pswpout)}`, 'pgfault 99999'].join('\n') + '\n';
+}
+
 /** The files to bind-mount over /proc on a fixture host (paths relative to /proc). */
 export function procFiles(h: SyntheticHost): Record<string, string> {
   return {
@@ -94,6 +103,7 @@ export function procFiles(h: SyntheticHost): Record<string, string> {
     'pressure/cpu': pressureText(h.psi?.cpu),
     'pressure/io': pressureText(h.psi?.io),
     'pressure/memory': pressureText(h.psi?.memory),
+    ...(h.vmstat ? { vmstat: vmstatText(h) } : {}),
   };
 }
 
@@ -109,6 +119,7 @@ export function collectorOutput(h: SyntheticHost, extra: { selfPid?: number; df?
     ['/proc/pressure/memory', pressureText(h.psi?.memory)],
     ['/proc/net/dev', netDevText(h)],
     ['/proc/diskstats', diskstatsText(h)],
+    ['/proc/vmstat', vmstatText(h)],
   ];
   const grep = files.flatMap(([path, text]) => text.split('\n').filter((l, i, all) => i < all.length - 1 || l !== '').map((l) => `${path}:${l}`));
   const units = extra.failedUnits === undefined ? [] : extra.failedUnits;

@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { CollectorStatusList, MetricQueryResponse, MetricSeriesList, ProcessSnapshotResponse } from '../../../../shared/protocol';
+import type { CollectorStatusList, MetricAnomalyList, MetricQueryResponse, MetricSeriesList, ProcessSnapshotResponse } from '../../../../shared/protocol';
 import { formatSeries, isLabelName, parseDurationMs, parseSeriesSelector, parseTimeArg, SelectorSyntaxError, TimeArgError, type Aggregate, type MetricsService } from '../../metrics';
 import type { CoreFacade } from '../../services';
 import { sendError } from '../http-errors';
 
 /** Query parameters that are not labels. */
-const RESERVED = new Set(['host', 'metric', 'since', 'until', 'step', 'agg']);
+const RESERVED = new Set(['host', 'metric', 'since', 'until', 'step', 'agg', 'anomalies']);
+const ANOMALY_LIST_LIMIT = 1000;
 const DEFAULT_SINCE = '-1h';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -41,27 +42,31 @@ export const metricSeriesRoutes: FastifyPluginAsync<{ core: CoreFacade }> = asyn
     const metrics = service(reply);
     const host = metrics && hostOf(request.query, reply);
     if (!metrics || !host) return reply;
-    const body: MetricSeriesList = { host, series: metrics.listSeries(host).map(({ host: _h, ...s }) => s), collector: metrics.hostStatus(host) };
+    const body: MetricSeriesList = { host, series: metrics.listSeries(host).map(({ host: _h, ...s }) => s), collector: metrics.hostStatus(host), anomalyThreshold: metrics.anomalyThreshold };
     return body;
   });
 
-  // Anomalies the streaming detectors reported on this host's collected series (issue 18),
-  // oldest first: {host, threshold, anomalies: [{series, at, value, score}]}.
+  // Anomalies stored beside this host's series (issue 18): points whose score reached the
+  // threshold, oldest first, the newest 1000 at most; they survive a restart.
   app.get<{ Querystring: Query }>('/api/metrics/anomalies', { config: read }, async (request, reply) => {
     const metrics = service(reply);
     const host = metrics && hostOf(request.query, reply);
     if (!metrics || !host) return reply;
-    let since: number | undefined;
+    const now = Date.now();
+    let since: number;
+    let until: number;
     try {
-      const s = single(request.query, 'since');
-      since = s === undefined ? undefined : parseTimeArg(s, Date.now());
+      since = parseTimeArg(single(request.query, 'since') ?? '-24h', now);
+      until = parseTimeArg(single(request.query, 'until') ?? 'now', now);
     } catch (err) {
       if (err instanceof TimeArgError) return sendError(reply, { code: 'bad_request', message: err.message });
       throw err;
     }
+    if (since > until) return sendError(reply, { code: 'bad_request', message: 'since is after until' });
     const series = single(request.query, 'series');
-    const anomalies = metrics.anomalies.anomalies({ host, since, series }).map(({ host: _h, ...a }) => a);
-    return { host, threshold: metrics.anomalies.options.threshold, anomalies };
+    const anomalies = metrics.storedAnomalies({ host, since, until, series, limit: ANOMALY_LIST_LIMIT }).map((a) => ({ ...a, labels: { ...a.labels } }));
+    const body: MetricAnomalyList = { host, threshold: metrics.anomalyThreshold, anomalies };
+    return body;
   });
 
   app.get<{ Querystring: Query }>('/api/metrics/query', { config: read }, async (request, reply) => {
@@ -94,9 +99,12 @@ export const metricSeriesRoutes: FastifyPluginAsync<{ core: CoreFacade }> = asyn
     }
     if (since > until) return sendError(reply, { code: 'bad_request', message: 'since is after until' });
     if (stepMs !== null && (stepMs < 1000 || (until - since) / stepMs > 100_000)) return sendError(reply, { code: 'bad_request', message: 'step must be at least 1 s and give at most 100000 points' });
-    const agg = single(q, 'agg') ?? 'avg';
-    if (agg !== 'avg' && agg !== 'min' && agg !== 'max') return sendError(reply, { code: 'bad_request', message: 'agg is avg, min or max' });
-    const outcome = metrics.query({ host, metric: name, labels, since, until, stepMs, agg: agg as Aggregate });
+    // Absent: avg (max for anomaly scores, chosen by the service).
+    const agg = single(q, 'agg');
+    if (agg !== undefined && agg !== 'avg' && agg !== 'min' && agg !== 'max') return sendError(reply, { code: 'bad_request', message: 'agg is avg, min or max' });
+    const withAnomalies = single(q, 'anomalies');
+    if (withAnomalies !== undefined && withAnomalies !== '0' && withAnomalies !== '1') return sendError(reply, { code: 'bad_request', message: 'anomalies is 0 or 1' });
+    const outcome = metrics.query({ host, metric: name, labels, since, until, stepMs, agg: agg as Aggregate | undefined });
     if (!outcome.ok) {
       if (outcome.code === 'ambiguous') {
         const choices = (outcome.candidates ?? []).map((l) => formatSeries(name, l)).join(', ');
@@ -106,6 +114,11 @@ export const metricSeriesRoutes: FastifyPluginAsync<{ core: CoreFacade }> = asyn
     }
     const { host: h, metric, labels: l, unit, points, stepMs: s, resolution, source } = outcome.result;
     const body: MetricQueryResponse = { host: h, metric, labels: { ...l }, unit, points, stepMs: s, resolution, source };
+    if (withAnomalies === '1') {
+      // Scores in the same buckets as the points (the answer's step, raw when it has none).
+      body.anomalies = metrics.anomalyScores({ host: h, metric, labels: l, since, until, stepMs: s, maxPoints: 100_000 });
+      body.anomalyThreshold = metrics.anomalyThreshold;
+    }
     return body;
   });
 

@@ -207,7 +207,10 @@ function notStarted(host: string, command: string, message: string): ExecOutcome
 async function openAndRead(spec: FileRead, maxBytes: number): Promise<OpenedFile> {
   let handle;
   try {
-    handle = await open(spec.path, 'r');
+    // Non-blocking, no controlling tty: opening a FIFO without a writer (any local user can
+    // make one in /tmp) or a terminal would otherwise block one of libuv's four threads for
+    // good; four such reads (one MCP batch) hung every file read and DNS lookup of the server.
+    handle = await open(spec.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch {
     return { content: null, resolved: null };
   }
@@ -218,6 +221,8 @@ async function openAndRead(spec: FileRead, maxBytes: number): Promise<OpenedFile
     } catch {
       resolved = null;
     }
+    // Regular files only (/proc's are regular): a FIFO, socket or device is not a file to show.
+    if (!(await handle.stat()).isFile()) return { content: null, resolved };
     let start = 0;
     if (spec.tailLines) {
       // The last lines fit in the last maxBytes (they are capped to that anyway).

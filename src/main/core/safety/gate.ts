@@ -207,7 +207,7 @@ export class SafetyGate {
    * the approval service checks what was typed first; this is the last word, at the one
    * place that mints.
    */
-  checkApproved(request: CommandRequest, approval: { id: string; command: string; policyVersion: string; confirmedHosts?: readonly string[] }): GateResult {
+  checkApproved(request: CommandRequest, approval: { id: string; command: string; policyVersion: string; confirmedHosts?: readonly string[]; reasons?: readonly string[] }): GateResult {
     const refuse = (reason: string): GateResult => {
       const verdict: PolicyVerdict = { decision: 'deny', category: 'unknown', reasons: [reason] };
       this.recordDecision(request, verdict, approval.id);
@@ -226,6 +226,16 @@ export class SafetyGate {
     if (verdict.decision === 'deny') {
       this.recordDecision(request, verdict, approval.id);
       return { ok: false, verdict };
+    }
+    // What the command's paths resolve to is part of what the operator approved (the reasons
+    // name each resolution): a link planted or swapped after the request was queued, by
+    // whoever controls that directory, would make the approved text write or read elsewhere.
+    if (approval.reasons) {
+      const approvedReasons = new Set(approval.reasons);
+      const moved = verdict.reasons.filter((r) => r.includes(' resolves to ') && !approvedReasons.has(r));
+      if (moved.length > 0) {
+        return refuse(`what the command's paths resolve to changed since approval ${approval.id} was requested (${moved.join('; ')}); nothing ran, request it again`);
+      }
     }
     if (verdict.decision === 'ask' && verdict.confirmation === 'typed-host' && !(approval.confirmedHosts ?? []).includes(request.host)) {
       return refuse(`${request.host} is tagged ${verdict.confirmationTag ?? 'production'}: approval ${approval.id} needs its name typed to run there`);

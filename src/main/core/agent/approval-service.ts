@@ -129,6 +129,11 @@ function judgedVerdict(check: { verdict: PolicyVerdict; judged?: PolicyVerdict }
  * the conversation and lets the agent continue; denying tells the agent why. No
  * decision means nothing runs: expired requests stay unrun.
  */
+/** What an approved MCP call needs from core/mcp: check it still binds (server, tool, arguments, pinned definition), then run exactly it. */
+export interface McpApprovalPort {
+  prepareApproved(exactCommand: string, policyVersion: string): { server: string; tool: string; run: (actor: string) => Promise<ExecResultLine> };
+}
+
 export class ApprovalService {
   constructor(
     private readonly approvals: ApprovalRepository,
@@ -139,6 +144,9 @@ export class ApprovalService {
     private readonly ruleStore: RememberedRuleRepository,
     private readonly audit: AuditSink = noAudit,
   ) {}
+
+  /** Runs approved MCP tool calls (category `mcp`); set by the composition root. Null: they cannot be approved here. */
+  mcpCalls: McpApprovalPort | null = null;
 
   pending(): ApprovalRecord[] {
     return this.approvals.pending();
@@ -214,6 +222,8 @@ export class ApprovalService {
       const continued = record.conversationId ? this.chat.resume(record.conversationId, { content: note, toolCalls: [] }) : null;
       return { approval, results: [], remembered: [], continued };
     }
+
+    if (record.category === 'mcp') return this.approveMcp(record, command, input, reason);
 
     let hosts: Host[];
     try {
@@ -325,5 +335,46 @@ export class ApprovalService {
     const note = `The operator APPROVED \`${record.command}\` on ${record.hosts.join(', ')} (approval ${id}) and it ran:\n${output}`;
     const continued = record.conversationId ? this.chat.resume(record.conversationId, { content: note, toolCalls: [call] }) : null;
     return { approval, results, remembered, continued };
+  }
+
+  /**
+   * An approved MCP call runs with exactly the arguments it was requested with (the exact
+   * text, checked against its digest) and only while the tool's definition is the pinned one
+   * the request was bound to (policyVersion). Never remembered: the server's allow list is
+   * the standing form, and it too needs a pinned definition.
+   */
+  private async approveMcp(record: ApprovalRecord, command: string, input: DecisionInput, reason: string | null): Promise<DecisionOutcome> {
+    const id = record.id;
+    if (input.remember && input.remember !== 'once') {
+      throw new ApprovalError({ code: 'bad_request', message: 'an MCP tool call is approved once only; to always allow a tool, put it on its server\'s allow list' });
+    }
+    if (!this.mcpCalls) throw new ApprovalError({ code: 'conflict', message: `approval ${id} is an MCP tool call, and this process has no MCP client; approve it in the running server` });
+    let prepared: ReturnType<McpApprovalPort['prepareApproved']>;
+    try {
+      prepared = this.mcpCalls.prepareApproved(command, record.policyVersion);
+    } catch (err) {
+      throw new ApprovalError({ code: 'conflict', message: `cannot run approval ${id}: ${(err as Error).message}` });
+    }
+    if (!this.approvals.decide(id, 'approved', reason)) throw new ApprovalError({ code: 'conflict', message: `approval ${id} was decided or expired meanwhile` });
+    const approval = this.approvals.get(id) as ApprovalRecord;
+    this.audit.record({ kind: 'approval', actor: input.actor, subject: command, data: { approvalId: id, event: 'approved', hosts: record.hosts, reason, remember: 'once' } });
+    const started = performance.now();
+    const startedAt = new Date().toISOString();
+    const result = await prepared.run(input.actor);
+    this.approvals.recordResults(id, [result]);
+    const call: ToolCallRecord = {
+      id: randomUUID(),
+      tool: `${prepared.server}__${prepared.tool}`,
+      args: { approval: id },
+      host: null,
+      ok: result.ok,
+      summary: `approved by ${input.actor}: ${result.ok ? 'ok' : (result.error?.code ?? 'failed')}`,
+      error: result.error,
+      durationMs: performance.now() - started,
+      startedAt,
+    };
+    const note = `The operator APPROVED the MCP call \`${record.command}\` (approval ${id}) and it ran${result.ok ? '' : ' and failed'}:\n${result.stdout.slice(0, 8000)}`;
+    const continued = record.conversationId ? this.chat.resume(record.conversationId, { content: note, toolCalls: [call] }) : null;
+    return { approval, results: [result], remembered: [], continued };
   }
 }

@@ -30,4 +30,5 @@ export {
   type AuditVerifyResult,
 } from './audit';
 export { noAudit, type AuditSink } from './audit-sink';
+export { judgeMcpCall, type McpCallFacts, type McpToolHints, type McpVerdict } from './mcp-policy';
 export { useBaselineWasmCompiler } from './wasm-engine';

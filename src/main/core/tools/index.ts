@@ -12,12 +12,13 @@ import { tailLogsTool } from './tail-logs';
 import { topProcessesTool } from './top-processes';
 import type { ToolDefinition } from './tool';
 
-export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToolContext, MetricsPort } from './tool';
+export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToolContext, MetricsPort, ExternalTool, ExternalToolContext, ExternalToolResult } from './tool';
 export { defineHostTool, defineFleetTool } from './tool';
 export { ToolRegistry, ToolRunner, type ToolSchema, type ToolCallOptions, type ToolCallOutcome, type ApprovalRequester } from './registry';
 export { runCommandTool } from './run-command';
 export { commandRunFromLine, commandRunFromOutcome, commandRunFromGathered } from './command-runs';
 export { toolsConfig } from './config';
+export { mcpToolDefinitions } from './mcp-tools';
 export { formatBytes, formatDuration } from './format';
 
 /** The core agent tools (DESIGN: stable names and arguments). */

@@ -18,6 +18,8 @@ export interface ToolSchema {
 
 export class ToolRegistry {
   private readonly tools = new Map<string, ToolDefinition>();
+  /** Tools that come and go (MCP servers connect, reconnect, change their lists); asked on every lookup. */
+  private readonly sources: (() => readonly ToolDefinition[])[] = [];
 
   constructor(tools: readonly ToolDefinition[]) {
     for (const tool of tools) {
@@ -26,12 +28,26 @@ export class ToolRegistry {
     }
   }
 
+  /** Adds a source of dynamic tools (core/mcp); a name the fixed tools already use is never shadowed. */
+  addSource(source: () => readonly ToolDefinition[]): void {
+    this.sources.push(source);
+  }
+
+  /** The names of the fixed (core) tools. */
+  coreNames(): string[] {
+    return [...this.tools.keys()];
+  }
+
   get(name: string): ToolDefinition | undefined {
-    return this.tools.get(name);
+    return this.tools.get(name) ?? this.dynamic().find((t) => t.name === name);
+  }
+
+  private dynamic(): ToolDefinition[] {
+    return this.sources.flatMap((source) => source().filter((t) => !this.tools.has(t.name)));
   }
 
   list(): ToolDefinition[] {
-    return [...this.tools.values()];
+    return [...this.tools.values(), ...this.dynamic()];
   }
 
   schemas(): ToolSchema[] {
@@ -39,7 +55,7 @@ export class ToolRegistry {
       name: t.name,
       description: t.description,
       kind: t.kind,
-      parameters: z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>,
+      parameters: t.scope === 'external' ? t.parameters : (z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>),
     }));
   }
 }
@@ -186,6 +202,23 @@ export class ToolRunner {
       return finish(false, message, message, { code: 'bad_request', message }, null, {});
     }
     const validArgs = parsed.data as Record<string, unknown>;
+
+    if (tool.scope === 'external') {
+      // An MCP server's tool: core/mcp judges the call (safety policy), queues an approval or runs it, and audits it.
+      options.onStart?.({ id, tool: name, args, host: null });
+      try {
+        const out = await tool.run(validArgs, {
+          requester: options.requester,
+          conversationId: options.conversationId,
+          signal: options.signal,
+          requestApproval: this.approvals ? (input) => (this.approvals as ApprovalRequester).request(input) : null,
+        });
+        return finish(out.ok, out.text, out.summary, out.error, null, { external: out.data }, out.approvals);
+      } catch (err) {
+        const error = errorOf(err);
+        return finish(false, `${name} failed: ${error.message}`, error.message, error, null, {});
+      }
+    }
     const selector = (validArgs.host as string | undefined) ?? options.defaultHost ?? 'localhost';
 
     if (tool.scope === 'fleet') {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { Finding, Host, TableBlock } from '../../../shared/protocol';
+import type { ApiError, Finding, Host, PendingApproval, TableBlock } from '../../../shared/protocol';
+import type { NewApproval } from '../store';
 import type { GatherResult, GatherSpec } from '../fleet';
 import type { CollectorStatus, HostFigures, QueryOutcome, SeriesInfo, SeriesQuery } from '../metrics';
 
@@ -69,7 +70,35 @@ export interface CommandTool<I extends z.ZodObject = z.ZodObject> extends ToolBa
   scope: 'command';
 }
 
-export type ToolDefinition = HostTool<z.ZodObject, unknown> | FleetTool<z.ZodObject, unknown> | CommandTool<z.ZodObject>;
+/** What an external tool (an MCP server's) is given: who asks, and where an `ask` verdict goes. */
+export interface ExternalToolContext {
+  requester: string;
+  conversationId?: string;
+  signal?: AbortSignal;
+  requestApproval: ((input: Omit<NewApproval, 'ttlMs'>) => PendingApproval) | null;
+}
+
+export interface ExternalToolResult {
+  ok: boolean;
+  text: string;
+  summary: string;
+  error: ApiError | null;
+  data: unknown;
+  approvals: PendingApproval[];
+}
+
+/**
+ * A tool another program provides (an MCP server's): its JSON Schema is the server's own, and
+ * it judges, asks and audits its calls itself (core/mcp) before anything runs.
+ */
+export interface ExternalTool extends ToolBase<z.ZodObject> {
+  scope: 'external';
+  /** The JSON Schema the model is given (the server's inputSchema). */
+  parameters: Record<string, unknown>;
+  run(args: Record<string, unknown>, ctx: ExternalToolContext): Promise<ExternalToolResult>;
+}
+
+export type ToolDefinition = HostTool<z.ZodObject, unknown> | FleetTool<z.ZodObject, unknown> | CommandTool<z.ZodObject> | ExternalTool;
 
 export function defineHostTool<I extends z.ZodObject, T>(tool: Omit<HostTool<I, T>, 'scope'>): HostTool<I, T> {
   return { ...tool, scope: 'host' };

@@ -163,6 +163,8 @@ export class DataLifecycle {
       for (const a of this.db.prepare('SELECT id FROM approvals WHERE instr(hosts_json, ?) > 0').all(quoted) as { id: string }[]) approvalIds.push(a.id);
       summary.approvals += this.db.prepare('DELETE FROM approvals WHERE instr(hosts_json, ?) > 0').run(quoted).changes;
       summary.metricSeries += this.db.prepare('DELETE FROM metric_series WHERE host = ?').run(name).changes;
+      // Alerts about the host (labels, annotations, interpretations quoting its output) go too.
+      this.db.prepare('DELETE FROM alerts WHERE host = ?').run(name);
       this.store.privacyLedger.forgetHost(name);
       return this.finish(summary, { hosts: [name], texts: [...conversations, ...approvalIds] }, actor, name);
     })());

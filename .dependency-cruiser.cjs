@@ -9,11 +9,12 @@ const LAYERS = [
   ['store'],
   ['secrets', 'safety', 'privacy'],
   ['llm', 'fleet', 'mcp'],
-  ['monitor', 'metrics', 'anomaly'],
+  ['monitor', 'metrics', 'anomaly', 'alerts', 'forecast'],
   ['tools'],
   ['remediation'],
   ['agent'],
-  ['server', 'cli'],
+  // The MCP server is a face beside the HTTP server and the CLI (DESIGN: MCP).
+  ['server', 'cli', 'mcp-server'],
 ];
 
 const layerRules = LAYERS.flatMap((modules, level) => {

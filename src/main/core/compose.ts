@@ -29,11 +29,14 @@ import { Config, findPackageRoot, type ConfigSources } from './config';
 import { dirname, join } from 'node:path';
 import { executionConfig, Fleet, Inventory, keychainPassphrases, LocalExecutor, sshConfig, SshExecutor } from './fleet';
 import { MetricsService, metricsConfig } from './metrics';
+import { AlertInterpreter, AlertService, alertsConfig } from './alerts';
+import { forecastConfig, ForecastWatcher, TlsExpiryWatcher } from './forecast';
 import { AuditLog, auditConfig, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, policySnapshotLocation, SafetyGate, USER_POLICY_FILE, type AuditCheckpointReason, type AuditSink } from './safety';
 import { auditLogId, SyslogAnchor } from './audit-anchor';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
 import { Store } from './store';
-import { coreTools, ToolRegistry, ToolRunner, toolsConfig } from './tools';
+import { coreTools, mcpToolDefinitions, ToolRegistry, ToolRunner, toolsConfig } from './tools';
+import { McpClientManager, McpConfigFile, mcpClientConfig } from './mcp';
 import { FLEETMIND_VERSION } from './version';
 import { terminalSafeLog } from './log-stream';
 import { lazyLogger } from './lazy-logger';
@@ -95,9 +98,15 @@ export class Core implements CoreFacade {
   readonly auditAnchor: SyslogAnchor | null;
   /** Forget a conversation or a host, retention, export, the privacy report. */
   readonly lifecycle: DataLifecycle;
+  /** The MCP client: servers in `mcpServers` (config.yaml); their tools reach the agent as <server>__<tool>. Connected by startMcp(). */
+  readonly mcp: McpClientManager;
   private retentionTimer: NodeJS.Timeout | null = null;
   private readonly startedAt = performance.now();
   private metricsService: MetricsService | null = null;
+  /** Forecast watchers, started with collection. */
+  private forecasts: { start(): void; stop(): void }[] | null = null;
+  /** Alerts from Alertmanager, thresholds, anomalies and forecasts, explained by the interpreter (issue 19). */
+  readonly alerts: AlertService;
 
   constructor(options: CoreOptions = {}) {
     this.config = new Config(options);
@@ -246,13 +255,93 @@ export class Core implements CoreFacade {
     const engine: ChatEngine = this.modelEngine ?? offline;
     this.chatService = new ChatService(this.store.conversations, this.inventory, engine, undefined, this.audit);
     this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules, this.audit);
+    this.mcp = new McpClientManager({
+      file: new McpConfigFile(this.config.paths.configFile),
+      state: this.store.mcpServers,
+      secrets: this.secrets,
+      limits: this.config.get(mcpClientConfig),
+      audit: this.audit,
+      reservedNames: () => this.tools.registry.coreNames(),
+      logger: this.logger,
+    });
+    this.tools.registry.addSource(() => mcpToolDefinitions(this.mcp));
+    this.approvals.mcpCalls = this.mcp;
     this.lifecycle = new DataLifecycle(this.store, this.auditLog, this.config.get(retentionConfig));
     // The privacy report's ledger: what each request to a model carried (counts, bytes), per conversation and provider.
     this.router.onSent = (sent) => this.store.privacyLedger.record(sent);
+    this.alerts = this.createAlerts(localOnlyTags);
+  }
+
+  /**
+   * The alert service and its interpreter. Interpretation gathers context only with tools
+   * whose kind is `read` (checked here, whatever the interpreter asks for) through the normal
+   * runner and safety gate, queues no approval, and asks the model for text only (no tools
+   * offered); hosts tagged local_only get local models only, like chat.
+   */
+  private createAlerts(localOnlyTags: readonly string[]): AlertService {
+    const config = this.config.get(alertsConfig);
+    const interpreter = new AlertInterpreter({
+      tools: {
+        call: async (name, args, signal) => {
+          const tool = this.tools.registry.get(name);
+          if (!tool || tool.kind !== 'read') throw new Error(`${name} is not a read-only tool; alert interpretation uses read-only tools only`);
+          const out = await this.tools.call(name, args, { requester: 'alerts:interpret', signal });
+          if (out.approvals.length > 0) throw new Error(`${name} queued an approval; refused`);
+          return { ok: out.record.ok, summary: out.record.summary, text: out.text };
+        },
+      },
+      model: () =>
+        this.router.available
+          ? {
+              complete: async ({ system, user, alert, signal }) => {
+                const tags = alert.host ? (this.inventory.list().find((h) => h.name === alert.host)?.tags ?? []) : [];
+                const localOnly = tags.some((t) => localOnlyTags.includes(t));
+                const answer = await this.router.complete(
+                  { task: 'diagnosis', conversationId: `alert:${alert.fingerprint}`, localOnly },
+                  { messages: [{ role: 'system', content: system }, { role: 'user', content: user }], maxTokens: 800, signal },
+                );
+                return { text: answer.content, engine: `${answer.provider}/${answer.model}` };
+              },
+            }
+          : null,
+      similar: (alert) => this.store.alerts.similar(alert),
+      isHost: (name) => this.inventory.list().some((h) => h.name === name),
+      timeoutMs: config.interpretation.timeoutSeconds * 1000,
+    });
+    return new AlertService({
+      repository: this.store.alerts,
+      config,
+      inventory: () => this.inventory.list(),
+      metrics: () => this.metrics,
+      // The anomaly scores the metrics service stores beside each series (issue 18), per host.
+      anomalies: (since) => {
+        const metrics = this.metrics;
+        const until = Date.now();
+        return metrics.hosts().flatMap((host) => metrics.storedAnomalies({ host, since, until, limit: 100 }).map((a) => ({ host, series: a.series, at: a.at, value: a.value, score: a.score })));
+      },
+      interpreter,
+      logger: this.logger,
+      audit: this.audit,
+    });
   }
 
   privacyReport(): ReturnType<DataLifecycle['privacyReport']> {
     return this.lifecycle.privacyReport();
+  }
+
+  /**
+   * Connects the MCP servers of config.yaml (the server and the desktop app, at start): each
+   * enabled, confirmed server starts with a minimal environment plus its own env. Failures
+   * are kept in each server's status and retried with backoff; this never rejects.
+   */
+  async startMcp(): Promise<void> {
+    try {
+      await this.mcp.start();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'MCP servers could not be started');
+    }
+    // `fleetmind mcp-servers` beside a running server, or an edit of config.yaml, applies within seconds.
+    this.mcp.watch();
   }
 
   /** Applies the retention settings now and then every `retention.sweepMinutes` (the server). */
@@ -330,6 +419,13 @@ export class Core implements CoreFacade {
     });
     this.metricsService = service;
     service.start();
+    // Thresholds and anomalies are evaluated on what is collected, so they start with collection.
+    this.alerts.start();
+    // Forecasts (disk, inodes, memory growth; TLS expiry of configured endpoints) raise through the alert service.
+    const forecast = this.config.get(forecastConfig);
+    this.forecasts?.forEach((w) => w.stop());
+    this.forecasts = [new ForecastWatcher({ reader: service, sink: this.alerts, config: forecast, logger: this.logger }), new TlsExpiryWatcher({ config: forecast, sink: this.alerts, logger: this.logger, hostOf: (h) => this.inventory.list().find((x) => x.name === h || x.address === h)?.name ?? null })];
+    this.forecasts.forEach((w) => w.start());
     return service;
   }
 
@@ -369,7 +465,8 @@ export class Core implements CoreFacade {
     // Judged as it would run: the exact text when this process holds it (the stored one may be redacted).
     const command = this.store.approvals.exactCommand(record.id) ?? record.command;
     const verdicts = hosts.map((h) => this.gate.evaluate({ command, host: h.name, requester: 'view', tags: h.tags }));
-    const refusal = rememberRefusal(command, verdicts);
+    // An MCP tool call is approved once; the server's allow list is its standing form.
+    const refusal = record.category === 'mcp' ? "an MCP tool call is approved once only; to always allow a tool, put it on its server's allow list" : rememberRefusal(command, verdicts);
     const rememberable = refusal === null;
     const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     const rootHosts = hosts.filter((h) => (h.transport === 'local' ? runningAsRoot : h.user === 'root')).map((h) => h.name);
@@ -450,7 +547,10 @@ export class Core implements CoreFacade {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.retentionTimer = null;
     // Collection stops (runs in flight are cancelled) and the open metric window is journaled before the pool and the store close.
+    this.forecasts?.forEach((w) => w.stop());
+    await this.alerts.stop();
     await this.metricsService?.stop();
+    await this.mcp.close();
     await this.fleet.close();
     // Closing the fleet may have recorded cancelled executions.
     this.flushAudit('close');

@@ -1,6 +1,9 @@
 import type { UsageRow, UsageTotals } from './store';
 import type { BudgetStatus, ProviderSettings } from './llm';
 import type { MetricsService } from './metrics';
+import type { AlertService } from './alerts';
+import type { ToolRunner } from './tools';
+import type { McpClientManager } from './mcp';
 import type {
   AuditPage,
   AuditQuery,
@@ -17,7 +20,7 @@ import type {
   RememberedRuleList,
   RuleRevoked,
 } from '../../shared/protocol';
-import type { PrivacyReport } from '../../shared/protocol';
+import type { Host, PrivacyReport } from '../../shared/protocol';
 
 /**
  * What every face (HTTP server, CLI, Electron IPC) gets from the composition root.
@@ -61,6 +64,14 @@ export interface CoreFacade {
   readonly providers: ProviderSettings;
   /** Stored time series and collector status per host (the server starts collection). */
   readonly metrics?: MetricsService;
+  /** Alerts (Alertmanager webhooks, thresholds, anomalies, forecasts), silences and interpretations. */
+  readonly alerts?: AlertService;
+  /** The agent's tool runner (gate, approvals, audit): what the MCP server face offers on /mcp. */
+  readonly tools?: ToolRunner;
+  /** The MCP client: servers of `mcpServers` in config.yaml, their status, trust and tools (/api/mcp-servers). */
+  readonly mcp?: McpClientManager;
+  /** The fleet inventory (the MCP server's hosts resource). */
+  readonly inventory?: { list(): Host[] };
   testProvider(name: string): Promise<{ ok: true; models: string[]; latencyMs: number } | { ok: false; error: { code: 'not_found' | 'unavailable'; message: string } }>;
   close(): Promise<void>;
 }

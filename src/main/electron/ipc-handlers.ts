@@ -13,6 +13,8 @@ import {
 import { ApprovalError, ChatError } from '../core/agent';
 import { Fleet, FleetHosts, FleetRequestError, HostConnectionError, HostKeyConfirmationError } from '../core/fleet';
 import { ProviderSettingsError } from '../core/llm';
+import { McpConfigError } from '../core/mcp';
+import { MCP_TRUST_NOTICE } from '../../shared/protocol';
 import type { CoreFacade } from '../core/services';
 import type { IpcResult } from './ipc-result';
 import type { RendererOrigin } from './security';
@@ -78,6 +80,21 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
     return { signal: controller.signal, release: () => set.delete(controller) };
   };
 
+  const mcpOf = () => {
+    if (!core.mcp) throw new IpcFailure({ code: 'unavailable', message: 'this core has no MCP client' });
+    return core.mcp;
+  };
+  const mcpList = () => ({ servers: mcpOf().status(), trustNotice: MCP_TRUST_NOTICE });
+  const mcpFailure = (err: unknown): never => {
+    if (err instanceof McpConfigError) throw new IpcFailure({ code: err.code, message: err.message });
+    throw err;
+  };
+
+  const alertsOf = () => {
+    if (!core.alerts) throw new IpcFailure({ code: 'unavailable', message: 'this core keeps no alerts' });
+    return core.alerts;
+  };
+
   const handlers: Handlers = {
     'fleetmind:chat': (request, event, signal) =>
       core.chat(request, { signal, actor: 'desktop', onEvent: (chatEvent) => send(event.sender, 'fleetmind:chat.event', chatEvent) }),
@@ -119,7 +136,8 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
     'fleetmind:metrics.query': ({ host, metric, labels, since, until, stepMs }) => {
       if (since > until) throw new IpcFailure({ code: 'bad_request', message: 'since is after until' });
       if (stepMs !== null && (until - since) / stepMs > 100_000) throw new IpcFailure({ code: 'bad_request', message: 'step gives more than 100000 points' });
-      const outcome = metrics().query({ host, metric, labels: { ...labels }, since, until, stepMs, agg: 'avg' });
+      // No agg: the service averages, except anomaly scores, whose buckets keep their worst (so 24 h and 7 d charts keep their marks).
+      const outcome = metrics().query({ host, metric, labels: { ...labels }, since, until, stepMs });
       if (!outcome.ok) throw new IpcFailure({ code: outcome.code === 'ambiguous' ? 'bad_request' : 'not_found', message: outcome.message });
       const { host: h, metric: name, labels: l, unit, points, stepMs: s, resolution, source } = outcome.result;
       return { host: h, metric: name, labels: { ...l }, unit, points, stepMs: s, resolution, source };
@@ -145,6 +163,31 @@ export function registerIpcHandlers(core: CoreFacade, origin: RendererOrigin, lo
       if (!core.privacyReport) throw new IpcFailure({ code: 'unavailable', message: 'the privacy report is not available here' });
       return core.privacyReport();
     },
+    'fleetmind:alerts.list': (query) => alertsOf().list(query),
+    'fleetmind:alerts.ack': ({ id }) => {
+      const alert = alertsOf().acknowledge(id, 'desktop');
+      if (!alert) throw new IpcFailure({ code: 'not_found', message: 'no alert with this id' });
+      return { alert };
+    },
+    'fleetmind:alerts.silence': (request) => {
+      try {
+        return { silence: alertsOf().createSilence(request, 'desktop') };
+      } catch (err) {
+        throw new IpcFailure({ code: 'bad_request', message: (err as Error).message });
+      }
+    },
+    'fleetmind:alerts.interpret': ({ id }) => {
+      const alert = alertsOf().get(id);
+      if (!alert) throw new IpcFailure({ code: 'not_found', message: 'no alert with this id' });
+      return { interpretation: alertsOf().requestInterpretation(alert, { force: true }) };
+    },
+    // The desktop user is the operator: MCP server changes are theirs (audited with actor desktop).
+    'fleetmind:mcp-servers.list': () => mcpList(),
+    'fleetmind:mcp-servers.change': async ({ name, change }) => {
+      await mcpOf().applyChange(name, change, 'desktop').catch(mcpFailure);
+      return mcpList();
+    },
+    'fleetmind:mcp-servers.test': ({ name }) => mcpOf().test(name).catch(mcpFailure),
   };
 
   const channels = Object.keys(invokeChannels) as InvokeChannel[];

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, session } from 'electron';
 import { Core } from '../core/compose';
 import { registerIpcHandlers } from './ipc-handlers';
+import { notifyAlerts } from './alert-notifications';
 import { denyAllPermissions, enforceContentSecurityPolicy, lockDownWebContents, RendererOrigin } from './security';
 import { createMainWindow } from './window';
 
@@ -66,6 +67,10 @@ function main(): void {
       registerIpcHandlers(core, origin, core.logger);
       // The desktop app collects metrics as the headless server does.
       core.startMetrics();
+      // New firing alerts become desktop notifications.
+      notifyAlerts(core.alerts);
+      // MCP servers of config.yaml connect in the background, as with the headless server.
+      void core.startMcp();
       // Turns nobody asked for in this window (the agent continuing after an approval) reach it here.
       core.subscribe('*', (event) => {
         for (const window of BrowserWindow.getAllWindows()) {

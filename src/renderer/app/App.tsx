@@ -9,6 +9,8 @@ import { createRulesStore, RulesStoreProvider, RulesView } from '../features/rul
 import { createSettingsStore, SettingsStoreProvider, SettingsView } from '../features/settings';
 import { BudgetBanner, createUsageStore, UsageStoreProvider, UsageView } from '../features/usage';
 import { createPrivacyStore, PrivacyView } from '../features/privacy';
+import { createMcpStore, McpView } from '../features/mcp';
+import { AlertsBadge, AlertsView, createAlertsStore } from '../features/alerts';
 import type { Transport } from '../transport';
 import { AppHeader, type Connection } from './AppHeader';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -17,6 +19,8 @@ import { ROUTE_HREF, useRoute } from './route';
 const HEALTH_POLL_MS = 15_000;
 /** Approvals can come from other faces (CLI, another window); look again now and then. */
 const APPROVALS_POLL_MS = 15_000;
+/** Alerts arrive from Alertmanager and the evaluator at any time: the badge looks again this often. */
+const ALERTS_POLL_MS = 15_000;
 
 /**
  * Composes the features (which never import each other): chat tells approvals what it
@@ -47,12 +51,13 @@ function createStores(transport: Transport) {
     approvals?.getState().setEnabled(value);
     if (value) void usage.getState().load();
   };
-  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), privacy: createPrivacyStore(transport), rules: createRulesStore(transport), fleet: createFleetStore(transport), setOperator };
+  return { chat, approvals, usage, settings: createSettingsStore(transport), audit: createAuditStore(transport), privacy: createPrivacyStore(transport), mcp: createMcpStore(transport), rules: createRulesStore(transport), fleet: createFleetStore(transport), setOperator };
 }
 
 /** The shell: header with pages, host, engine and connection; the page below; the approval dialog over it. */
 export function App({ transport }: { transport: Transport }) {
   const [stores] = useState(() => createStores(transport));
+  const [alerts] = useState(() => createAlertsStore(transport));
   const [health, setHealth] = useState<Health | null>(null);
   const [connection, setConnection] = useState<Connection>('connecting');
   const [operator, setOperator] = useState(false);
@@ -81,6 +86,14 @@ export function App({ transport }: { transport: Transport }) {
       window.removeEventListener('focus', refresh);
     };
   }, [operator, stores]);
+
+  useEffect(() => {
+    if (!operator) return;
+    const refresh = () => void alerts.getState().load();
+    refresh();
+    const timer = window.setInterval(refresh, ALERTS_POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [operator, alerts]);
 
   useEffect(() => () => stores.chat.getState().dispose(), [stores]);
 
@@ -119,6 +132,7 @@ export function App({ transport }: { transport: Transport }) {
               via={transport.kind}
               route={operator ? route : null}
               budgetAlert={budgetState === 'ok' ? null : budgetState}
+              alertsBadge={<AlertsBadge store={alerts} />}
               actions={<ApprovalsBadge />}
             />
             {operator && route === 'chat' && <BudgetBanner compact />}
@@ -146,9 +160,19 @@ export function App({ transport }: { transport: Transport }) {
                 <UsageView />
               </div>
             )}
+            {route === 'alerts' && (
+              <div className="app-page">
+                <AlertsView store={alerts} />
+              </div>
+            )}
             {route === 'privacy' && (
               <div className="app-page">
                 <PrivacyView store={stores.privacy} />
+              </div>
+            )}
+            {route === 'mcp' && (
+              <div className="app-page">
+                <McpView store={stores.mcp} />
               </div>
             )}
             {route === 'audit' && (

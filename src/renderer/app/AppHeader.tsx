@@ -10,9 +10,11 @@ const CONNECTION_TEXT: Record<Connection, string> = { connecting: 'connecting…
 const PAGES: { route: Route; label: string }[] = [
   { route: 'chat', label: 'Chat' },
   { route: 'fleet', label: 'Fleet' },
+  { route: 'alerts', label: 'Alerts' },
   { route: 'rules', label: 'Rules' },
   { route: 'usage', label: 'Usage' },
   { route: 'privacy', label: 'Privacy' },
+  { route: 'mcp', label: 'MCP' },
   { route: 'audit', label: 'Audit' },
   { route: 'settings', label: 'Settings' },
 ];
@@ -25,11 +27,13 @@ export interface AppHeaderProps {
   route: Route | null;
   /** Marks the Usage tab when spend is near or over a budget. */
   budgetAlert?: 'warning' | 'exceeded' | null;
+  /** The firing-alerts count shown on the Alerts tab. */
+  alertsBadge?: ReactNode;
   /** Feature badges (pending approvals), shown before the status. */
   actions?: ReactNode;
 }
 
-export function AppHeader({ health, connection, via, route, budgetAlert = null, actions }: AppHeaderProps) {
+export function AppHeader({ health, connection, via, route, budgetAlert = null, alertsBadge = null, actions }: AppHeaderProps) {
   return (
     <header className="app-header">
       <div className="header-start">
@@ -42,6 +46,7 @@ export function AppHeader({ health, connection, via, route, budgetAlert = null, 
             {PAGES.map((page) => (
               <a key={page.route} href={ROUTE_HREF[page.route]} className="header-tab" aria-current={route === page.route ? 'page' : undefined}>
                 {page.label}
+                {page.route === 'alerts' && alertsBadge}
                 {page.route === 'usage' && budgetAlert && (
                   <span className={`tab-dot tab-dot-${budgetAlert}`} title={budgetAlert === 'exceeded' ? 'Budget exceeded' : 'Budget warning'}>
                     <span className="sr-only">{budgetAlert === 'exceeded' ? ' (budget exceeded)' : ' (budget warning)'}</span>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { McpServerListSchema, McpServerTestResultSchema, type McpServerChange, type McpServerList, type McpServerTestResult } from '../../shared/protocol';
 import {
   AddProviderResponseSchema,
   ApprovalDecisionResponseSchema,
@@ -61,6 +62,7 @@ import {
   type UsageReport,
   type PrivacyReport,
 } from '../../shared/protocol';
+import { AlertListSchema, AlertResponseSchema, InterpretResponseSchema, SilenceCreatedSchema, type AlertList, type AlertQuery, type AlertResponse, type InterpretResponse, type SilenceCreated, type SilenceRequest } from '../../shared/protocol';
 import { SseParser } from './sse';
 import { TransportError, type MetricsQuery, type Session, type Transport } from './transport';
 
@@ -258,6 +260,39 @@ export class HttpTransport implements Transport {
 
   async privacyReport(): Promise<PrivacyReport> {
     return this.parse(await this.send('/api/privacy'), PrivacyReportSchema);
+  }
+
+  async listAlerts(query: AlertQuery = {}): Promise<AlertList> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const qs = params.toString();
+    return this.parse(await this.send(`/api/alerts${qs ? `?${qs}` : ''}`), AlertListSchema);
+  }
+
+  async acknowledgeAlert(id: string): Promise<AlertResponse> {
+    return this.parse(await this.send(`/api/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST', headers: JSON_HEADERS, body: '{}' }), AlertResponseSchema);
+  }
+
+  async silenceAlerts(request: SilenceRequest): Promise<SilenceCreated> {
+    return this.parse(await this.send('/api/alerts/silences', { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(request) }), SilenceCreatedSchema);
+  }
+
+  async interpretAlert(id: string): Promise<InterpretResponse> {
+    return this.parse(await this.send(`/api/alerts/${encodeURIComponent(id)}/interpret`, { method: 'POST', headers: JSON_HEADERS, body: '{}' }), InterpretResponseSchema);
+  }
+
+  async mcpServers(): Promise<McpServerList> {
+    return this.parse(await this.send('/api/mcp-servers'), McpServerListSchema);
+  }
+
+  async changeMcpServer(name: string, change: McpServerChange): Promise<McpServerList> {
+    const response = await this.send(`/api/mcp-servers/${encodeURIComponent(name)}`, { method: 'PATCH', headers: JSON_HEADERS, body: JSON.stringify(change) });
+    return this.parse(response, McpServerListSchema);
+  }
+
+  async testMcpServer(name: string): Promise<McpServerTestResult> {
+    const response = await this.send(`/api/mcp-servers/${encodeURIComponent(name)}/test`, { method: 'POST', headers: JSON_HEADERS, body: '{}' });
+    return this.parse(response, McpServerTestResultSchema);
   }
 
   async usageReport(query: UsageQuery): Promise<UsageReport> {

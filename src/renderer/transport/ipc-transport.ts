@@ -32,7 +32,11 @@ import {
   type UsageQuery,
   type UsageReport,
   type PrivacyReport,
+  type McpServerChange,
+  type McpServerList,
+  type McpServerTestResult,
 } from '../../shared/protocol';
+import type { AlertList, AlertQuery, AlertResponse, InterpretResponse, SilenceCreated, SilenceRequest } from '../../shared/protocol';
 import { toApiError, TransportError, type MetricsQuery, type Session, type Transport } from './transport';
 
 declare global {
@@ -181,6 +185,35 @@ export class IpcTransport implements Transport {
 
   privacyReport(): Promise<PrivacyReport> {
     return this.call(() => this.bridge.invoke('fleetmind:privacy.report', {}));
+  }
+
+  mcpServers(): Promise<McpServerList> {
+    return this.call(() => this.bridge.invoke('fleetmind:mcp-servers.list', {}));
+  }
+
+  changeMcpServer(name: string, change: McpServerChange): Promise<McpServerList> {
+    return this.call(() => this.bridge.invoke('fleetmind:mcp-servers.change', { name, change }));
+  }
+
+  testMcpServer(name: string): Promise<McpServerTestResult> {
+    return this.call(() => this.bridge.invoke('fleetmind:mcp-servers.test', { name }));
+  }
+
+  listAlerts(query: AlertQuery = {}): Promise<AlertList> {
+    return this.call(() => this.bridge.invoke('fleetmind:alerts.list', query));
+  }
+
+  acknowledgeAlert(id: string): Promise<AlertResponse> {
+    return this.call(() => this.bridge.invoke('fleetmind:alerts.ack', { id }));
+  }
+
+  silenceAlerts(request: SilenceRequest): Promise<SilenceCreated> {
+    const normalised = { ...request, matchers: request.matchers.map((m) => ({ ...m, isRegex: m.isRegex ?? false })), comment: request.comment ?? '' };
+    return this.call(() => this.bridge.invoke('fleetmind:alerts.silence', normalised));
+  }
+
+  interpretAlert(id: string): Promise<InterpretResponse> {
+    return this.call(() => this.bridge.invoke('fleetmind:alerts.interpret', { id }));
   }
 
   usageReport(query: UsageQuery): Promise<UsageReport> {

@@ -32,7 +32,11 @@ import type {
   UsageQuery,
   UsageReport,
   PrivacyReport,
+  McpServerChange,
+  McpServerList,
+  McpServerTestResult,
 } from '../../shared/protocol';
+import type { AlertList, AlertQuery, AlertResponse, InterpretResponse, SilenceCreated, SilenceRequest } from '../../shared/protocol';
 
 /** A metrics query as the renderer asks it; both faces turn it into their own request. */
 export interface MetricsQuery {
@@ -106,6 +110,20 @@ export interface Transport {
   auditPage(query: AuditQuery): Promise<AuditPage>;
   /** What was sent to model providers per conversation and provider (operator only); optional for test doubles. */
   privacyReport?(): Promise<PrivacyReport>;
+  /** Alerts, newest first, with counts for the badge; optional for test doubles. */
+  listAlerts?(query?: AlertQuery): Promise<AlertList>;
+  /** Someone is on it (operator only). */
+  acknowledgeAlert?(id: string): Promise<AlertResponse>;
+  /** Silences alerts whose labels match (operator only). */
+  silenceAlerts?(request: SilenceRequest): Promise<SilenceCreated>;
+  /** Explains an alert now (one deferred during a storm, or again). */
+  interpretAlert?(id: string): Promise<InterpretResponse>;
+  /** MCP servers (the MCP client's): status, tools, trust; operator only. Optional: a face may not offer them yet. */
+  mcpServers?(): Promise<McpServerList>;
+  /** Trust, allow/deny lists, confirm what it runs (with the digest shown), accept changed tool definitions, disable. */
+  changeMcpServer?(name: string, change: McpServerChange): Promise<McpServerList>;
+  /** Starts the server once, lists its tools and stops it. */
+  testMcpServer?(name: string): Promise<McpServerTestResult>;
 }
 
 /** Every failure a Transport reports carries the protocol's typed error. */

@@ -11,3 +11,5 @@ export * from './settings';
 export * from './ipc';
 export * from './metrics';
 export * from './privacy';
+export * from './alerts';
+export * from './mcp-servers';

@@ -5,6 +5,8 @@ import { HealthSchema } from './health';
 import { ApprovalDecisionRequestSchema, ApprovalDecisionResponseSchema, ApprovalListSchema, RememberedRuleListSchema, RuleRevokedSchema } from './approvals';
 import { AuditPageSchema, AuditQuerySchema } from './audit';
 import { PrivacyReportSchema } from './privacy';
+import { McpServerChangeSchema, McpServerListSchema, McpServerNameSchema, McpServerTestResultSchema } from './mcp-servers';
+import { AlertListSchema, AlertQuerySchema, AlertResponseSchema, InterpretResponseSchema, SilenceCreatedSchema, SilenceRequestSchema } from './alerts';
 import { HostAddedSchema, HostAddRequestSchema, HostImportRequestSchema, HostImportResultSchema, HostKeyScanSchema, HostListSchema, HostTrustedSchema } from './hosts';
 import { CollectorStatusListSchema, MetricLabelsSchema, MetricQueryResponseSchema, MetricSeriesListSchema } from './metrics';
 import {
@@ -80,6 +82,15 @@ export const invokeChannels = {
   'fleetmind:audit.page': { request: AuditQuerySchema, response: AuditPageSchema },
   /** What was sent to model providers per conversation (counts only), as GET /api/privacy answers. */
   'fleetmind:privacy.report': { request: z.object({}).strict(), response: PrivacyReportSchema },
+  /** Alerts as GET /api/alerts lists them; acknowledging, silencing and explaining on request (the desktop user is the operator). */
+  'fleetmind:alerts.list': { request: AlertQuerySchema, response: AlertListSchema },
+  'fleetmind:alerts.ack': { request: z.object({ id: z.string().min(1).max(100) }).strict(), response: AlertResponseSchema },
+  'fleetmind:alerts.silence': { request: SilenceRequestSchema, response: SilenceCreatedSchema },
+  'fleetmind:alerts.interpret': { request: z.object({ id: z.string().min(1).max(100) }).strict(), response: InterpretResponseSchema },
+  /** The MCP client's servers, as GET/PATCH /api/mcp-servers and POST /api/mcp-servers/:name/test answer (the desktop user is the operator). */
+  'fleetmind:mcp-servers.list': { request: z.object({}).strict(), response: McpServerListSchema },
+  'fleetmind:mcp-servers.change': { request: z.object({ name: McpServerNameSchema, change: McpServerChangeSchema }).strict(), response: McpServerListSchema },
+  'fleetmind:mcp-servers.test': { request: z.object({ name: McpServerNameSchema }).strict(), response: McpServerTestResultSchema },
 } as const;
 export type InvokeChannel = keyof typeof invokeChannels;
 export type InvokeRequest<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['request']>;

@@ -78,6 +78,8 @@ export async function startServer(flags: ServeFlags): Promise<{ url: string; uiU
   core.startMetrics();
   // Retention (`retention:` in config.yaml) is applied at start and then periodically.
   core.startRetentionSweep();
+  // MCP servers (mcpServers in config.yaml) connect in the background; status and errors show on /api/mcp-servers.
+  void core.startMcp();
   writeServerRecord(dataDir, url);
   return {
     url,

@@ -7,12 +7,15 @@ import { installAccessControl } from './access-control';
 import type { Credentials } from './credentials';
 import { sendError } from './http-errors';
 import type { PeerIdentity } from './peer-credentials';
+import { alertRoutes } from './routes/alerts';
 import { approvalRoutes } from './routes/approvals';
 import { auditRoutes } from './routes/audit';
 import { chatRoutes } from './routes/chat';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 import { hostRoutes } from './routes/hosts';
+import { mcpRoutes } from './routes/mcp';
+import { mcpServerRoutes } from './routes/mcp-servers';
 import { metricsRoutes } from './routes/metrics';
 import { metricSeriesRoutes } from './routes/metric-series';
 import { providerRoutes } from './routes/providers';
@@ -120,7 +123,7 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
       return sendError(reply, { code: 'invalid_json', message: `request body is not valid JSON: ${error.message}` });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, { code: 'payload_too_large', message: `request body is larger than ${BODY_LIMIT_BYTES} bytes` });
+      return sendError(reply, { code: 'payload_too_large', message: `request body is larger than ${request.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES} bytes` });
     }
     if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return sendError(reply, { code: 'bad_request', message: 'request body is empty; send a JSON object' });
@@ -145,7 +148,10 @@ export async function createHttpServer(core: CoreFacade, options: HttpServerOpti
   await app.register(providerRoutes, { core });
   await app.register(auditRoutes, { core });
   await app.register(approvalRoutes, { core });
+  await app.register(alertRoutes, { core });
   await app.register(hostRoutes, { core });
+  await app.register(mcpRoutes, { core });
+  await app.register(mcpServerRoutes, { core });
   await app.register(sessionRoutes, { credentials: options.credentials });
   await registerUi(app, options.rendererDir);
 

@@ -8,6 +8,8 @@ import { ApprovalRepository } from './approvals';
 import { RememberedRuleRepository } from './remembered-rules';
 import { CredentialRepository } from './credentials';
 import { PrivacyLedgerRepository } from './privacy-ledger';
+import { AlertRepository } from './alerts';
+import { McpServerRepository } from './mcp-servers';
 import { secureDataDir } from './data-dir';
 import { keepText, type AtRestRedactor } from './at-rest';
 
@@ -23,6 +25,8 @@ export { UsageRepository, type LlmCallRecord, type UsageTotals, type UsageRow } 
 export { RememberedRuleRepository, type RememberedRule } from './remembered-rules';
 export { CredentialRepository, type ApiTokenRecord, type UiSessionRecord } from './credentials';
 export { PrivacyLedgerRepository, type PrivacyLedgerRow, type SentRecord } from './privacy-ledger';
+export { AlertRepository, type NewAlert, type SilenceMatcher } from './alerts';
+export { McpServerRepository, type McpServerState } from './mcp-servers';
 export { ApprovalRepository, type ApprovalRecord, type ApprovalStatus, type NewApproval } from './approvals';
 
 export const STORE_FILE = 'fleetmind.db';
@@ -47,6 +51,10 @@ export class Store {
   readonly credentials: CredentialRepository;
   /** What was sent to models, per conversation and provider (counts only): the privacy report. */
   readonly privacyLedger: PrivacyLedgerRepository;
+  /** Alerts (webhooks, thresholds, anomalies, forecasts) and silences; free text redacted at rest. */
+  readonly alerts: AlertRepository;
+  /** MCP servers: confirmation, trust, allow/deny lists, pinned tool definitions. */
+  readonly mcpServers: McpServerRepository;
 
   constructor(
     readonly db: SqliteDatabase,
@@ -61,6 +69,8 @@ export class Store {
     this.rememberedRules = new RememberedRuleRepository(db);
     this.credentials = new CredentialRepository(db);
     this.privacyLedger = new PrivacyLedgerRepository(db);
+    this.alerts = new AlertRepository(db, redact);
+    this.mcpServers = new McpServerRepository(db);
   }
 
   static open(dataDir: string, options: StoreOptions = {}): Store {

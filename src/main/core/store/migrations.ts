@@ -334,4 +334,75 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'alerts (Alertmanager webhooks, thresholds, anomalies, forecasts) with their interpretation, and silences',
+    // One row per firing: Alertmanager retries a notification with the same fingerprint and
+    // startsAt, so that pair is the de-duplication key. Labels, annotations, summary and the
+    // interpretation are free text from outside and are redacted before they are written.
+    sql: `
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT,
+        source TEXT NOT NULL CHECK (source IN ('alertmanager','threshold','anomaly','forecast')),
+        name TEXT NOT NULL,
+        host TEXT,
+        severity TEXT NOT NULL CHECK (severity IN ('critical','warning','info')),
+        state TEXT NOT NULL CHECK (state IN ('firing','resolved','acknowledged','silenced')),
+        summary TEXT NOT NULL,
+        labels_json TEXT NOT NULL,
+        annotations_json TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        value REAL,
+        predicted_at TEXT,
+        generator_url TEXT,
+        notifications INTEGER NOT NULL DEFAULT 1,
+        interpretation_json TEXT,
+        incident_id TEXT,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT,
+        silenced_by TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        resolved_at TEXT,
+        UNIQUE (fingerprint, starts_at)
+      );
+      CREATE INDEX alerts_state ON alerts(state, updated_at);
+      CREATE INDEX alerts_host_name ON alerts(host, name, starts_at);
+      CREATE INDEX alerts_group ON alerts(group_key);
+      CREATE TABLE alert_silences (
+        id TEXT PRIMARY KEY,
+        matchers_json TEXT NOT NULL,
+        starts_at TEXT NOT NULL,
+        ends_at TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expired_at TEXT
+      );
+    `,
+  },
+  {
+    version: 15,
+    name: 'MCP client: per-server enabled/confirmed state, trust, allow/deny lists and pinned tool-definition hashes',
+    // The launch spec (command, args, env names, cwd or url) is confirmed by its sha256: an
+    // imported server has a row with enabled = 0 and no confirmation until the operator
+    // confirms what it runs. pins_json maps each tool name to the sha256 of its definition.
+    sql: `
+      CREATE TABLE mcp_servers (
+        name TEXT PRIMARY KEY,
+        enabled INTEGER NOT NULL DEFAULT 0,
+        confirmed_spec_sha256 TEXT,
+        trusted INTEGER NOT NULL DEFAULT 0,
+        allow_json TEXT NOT NULL DEFAULT '[]',
+        deny_json TEXT NOT NULL DEFAULT '[]',
+        pins_json TEXT,
+        pinned_at TEXT,
+        origin TEXT NOT NULL DEFAULT 'config',
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -36,7 +36,10 @@ const median = (xs) => percentile(xs, 50);
 let bin = join(root, 'out', 'main', 'cli.js');
 // The Node flags bin/fleetmind runs with (its `#!/usr/bin/env -S node ...` line): what an
 // installed `fleetmind` runs with, so the figures (memory above all) are the product's.
-const nodeFlags = (/^#!.*\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s*$/m.exec(readFileSync(join(root, 'bin', 'fleetmind'), 'utf8'))?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+const shebang = readFileSync(join(root, 'bin', 'fleetmind'), 'utf8').split('\n')[0];
+const nodeFlags = (/\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s*$/.exec(shebang)?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+// And the environment it sets (`env -S NAME=value node …`): the same malloc arenas as an installed fleetmind.
+const shebangEnv = Object.fromEntries([...shebang.matchAll(/\s([A-Z_]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
 const fleetmindArgs = (...args) => [...nodeFlags, bin, ...args];
 
 function have(cmd) {
@@ -212,14 +215,16 @@ export async function run() {
     copyFileSync(fx.knownHostsPath, join(home, '.ssh', 'known_hosts'));
     const env = { ...process.env, HOME: home, FLEETMIND_HOME: join(work, 'data') };
     delete env.SSH_AUTH_SOCK;
-    execFileSync(process.execPath, fleetmindArgs('hosts', 'import', '--ssh-config', fx.sshConfigPath), { env, stdio: 'ignore' });
+    // Fleetmind's processes also get what its shebang sets; the peers run in the plain environment.
+    const fmEnv = { ...env, ...shebangEnv };
+    execFileSync(process.execPath, fleetmindArgs('hosts', 'import', '--ssh-config', fx.sshConfigPath), { env: fmEnv, stdio: 'ignore' });
 
     // Subsets for 10/20/50 hosts, in each tool's syntax.
     for (const n of SIZES) {
       writeFileSync(join(work, `pssh-${n}`), `${readFileSync(fx.psshHostsPath, 'utf8').trim().split('\n').slice(0, n).join('\n')}\n`);
     }
     const fleetmindCold = async (n) => {
-      const r = await timed(process.execPath, fleetmindArgs('exec', '--hosts', names.slice(0, n).join(','), '--json', '--concurrency', '50', '--', 'uptime'), { env });
+      const r = await timed(process.execPath, fleetmindArgs('exec', '--hosts', names.slice(0, n).join(','), '--json', '--concurrency', '50', '--', 'uptime'), { env: fmEnv });
       check('fleetmind', n, r.stdout.split('\n').filter((l) => l.includes('"ok":true')).length, r);
       return r.ms;
     };
@@ -250,13 +255,13 @@ export async function run() {
 
     // Warm: one server; the first request opens the pool, then requests reuse it. Beside it,
     // OpenSSH's own warm fan-out: a ControlMaster per host, opened before measuring.
-    server = await startServer(env);
+    server = await startServer(fmEnv);
     await server.exec(names.join(','));
     mkdirSync(join(work, 'cm'), { mode: 0o700 });
     masters = await openControlMasters(fx, names, join(work, 'cm'));
     await masters.fanOut(names.length); // first use of each master
     const thinCli = async (n) => {
-      const r = await timed(process.execPath, fleetmindArgs('exec', '--verbose', '--hosts', names.slice(0, n).join(','), '--json', '--concurrency', '50', '--', 'uptime'), { env });
+      const r = await timed(process.execPath, fleetmindArgs('exec', '--verbose', '--hosts', names.slice(0, n).join(','), '--json', '--concurrency', '50', '--', 'uptime'), { env: fmEnv });
       if (!/exec via the server/.test(r.stderr)) throw new Error(`fleetmind exec did not go through the server: ${r.stderr.slice(0, 500)}`);
       check('fleetmind exec via the server', n, r.stdout.split('\n').filter((l) => l.includes('"ok":true')).length, r);
       return r.ms;

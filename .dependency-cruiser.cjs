@@ -10,7 +10,7 @@ const LAYERS = [
   ['secrets', 'safety', 'privacy'],
   ['llm', 'fleet', 'mcp'],
   ['monitor', 'metrics', 'anomaly', 'alerts', 'forecast'],
-  ['tools'],
+  ['tools', 'approvals'],
   ['remediation'],
   ['agent'],
   // The MCP server is a face beside the HTTP server and the CLI (DESIGN: MCP).

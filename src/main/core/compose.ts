@@ -1,7 +1,5 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
-import type { Logger } from 'pino';
 import type {
   AuditPage,
   AuditQuery,
@@ -19,89 +17,42 @@ import type {
   RememberedRuleList,
   RuleRevoked,
 } from '../../shared/protocol';
-import type { ApprovalRecord, NewApproval } from './store';
-import { ApprovalService, ChatService, ModelEngine, OfflineEngine, rememberRefusal, type ChatEngine } from './agent';
-import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings, PseudonymSessions, RedactionSessions } from './llm';
+import { ChatService, ModelEngine, OfflineEngine, type ChatEngine } from './agent';
+import { BudgetGuard, llmConfig, LlmProvider, ModelCatalog, ModelRouter, ProviderSettings, PseudonymSessions } from './llm';
 import { privacyConfig } from './privacy';
 import { localAccountNames, passwdAccountNames } from './local-accounts';
-import { KeyringSecretStore, type SecretStore } from './secrets';
-import { Config, findPackageRoot, type ConfigSources } from './config';
+import { findPackageRoot } from './config';
 import { dirname, join } from 'node:path';
-import { executionConfig, Fleet, Inventory, keychainPassphrases, LocalExecutor, sshConfig, SshExecutor } from './fleet';
+import { LocalExecutor, SshExecutor } from './fleet';
 import { MetricsService, metricsConfig } from './metrics';
 import { AlertInterpreter, AlertService, alertsConfig } from './alerts';
 import { forecastConfig, ForecastWatcher, TlsExpiryWatcher } from './forecast';
-import { AuditLog, auditConfig, DeferredPolicy, useBaselineWasmCompiler, loadDefaultPolicy, loadOrCreateAuditKey, policySnapshotLocation, SafetyGate, USER_POLICY_FILE, type AuditCheckpointReason, type AuditSink } from './safety';
-import { auditLogId, SyslogAnchor } from './audit-anchor';
 import type { ChatOptions, CoreFacade, UsageReport } from './services';
-import { Store } from './store';
 import { coreTools, mcpToolDefinitions, ToolRegistry, ToolRunner, toolsConfig } from './tools';
 import { McpClientManager, McpConfigFile, mcpClientConfig } from './mcp';
 import { FLEETMIND_VERSION } from './version';
-import { terminalSafeLog } from './log-stream';
-import { lazyLogger } from './lazy-logger';
 import { DataLifecycle, retentionConfig, type ForgetSummary } from './data-lifecycle';
+import { FleetCore, type CoreOptions } from './fleet-core';
 
-/** How long an operator has to decide on a queued command before it expires unrun. */
-const APPROVAL_TTL_MS = 30 * 60 * 1000;
-
-export interface CoreOptions extends ConfigSources {
-  logger?: Logger;
-  /** The keychain; tests pass an in-memory one. */
-  secrets?: SecretStore;
-  /** The `logger` program for `audit.anchor: syslog` (tests inject a fake; default: the system's). */
-  syslogLogger?: string;
-}
-
-/**
- * Cores whose audit log is still open. As the process exits (a CLI that returns, a
- * `process.exit`, an uncaught error), each signs a last checkpoint, so the rows this
- * process appended are vouched for even when nobody called close(). better-sqlite3 is
- * synchronous, which is what an 'exit' handler allows.
- */
-const openCores = new Set<Core>();
-let exitHookInstalled = false;
-function signOnExit(core: Core): void {
-  openCores.add(core);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const open of openCores) open.flushAudit('exit');
-  });
-}
+export type { CoreOptions } from './fleet-core';
 
 /**
  * The composition root shared by every face: plain classes wired by constructor.
  * Faces (HTTP server, CLI, Electron) get a CoreFacade and never build services themselves.
  */
-export class Core implements CoreFacade {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly store: Store;
-  readonly gate: SafetyGate;
-  readonly policy: DeferredPolicy;
-  /** Append-only, hash-chained record of requests, decisions, approvals, executions and settings. */
-  readonly auditLog: AuditLog;
-  readonly audit: AuditSink;
-  readonly inventory: Inventory;
-  readonly fleet: Fleet;
+export class Core extends FleetCore implements CoreFacade {
   readonly tools: ToolRunner;
   readonly chatService: ChatService;
   readonly router: ModelRouter;
-  readonly secrets: SecretStore;
   readonly providers: ProviderSettings;
   readonly budget: BudgetGuard;
   /** The model-driven agent, when a provider is configured. */
   readonly modelEngine: ModelEngine | null;
-  readonly approvals: ApprovalService;
-  /** Writes checkpoint heads to the system log when `audit.anchor: syslog` is set. */
-  readonly auditAnchor: SyslogAnchor | null;
   /** Forget a conversation or a host, retention, export, the privacy report. */
   readonly lifecycle: DataLifecycle;
   /** The MCP client: servers in `mcpServers` (config.yaml); their tools reach the agent as <server>__<tool>. Connected by startMcp(). */
   readonly mcp: McpClientManager;
   private retentionTimer: NodeJS.Timeout | null = null;
-  private readonly startedAt = performance.now();
   private metricsService: MetricsService | null = null;
   /** Forecast watchers, started with collection. */
   private forecasts: { start(): void; stop(): void }[] | null = null;
@@ -109,64 +60,7 @@ export class Core implements CoreFacade {
   readonly alerts: AlertService;
 
   constructor(options: CoreOptions = {}) {
-    this.config = new Config(options);
-    this.logger =
-      options.logger ??
-      lazyLogger(() => {
-        const pino = createRequire(import.meta.url)('pino') as typeof import('pino');
-        return pino({ level: process.env.FLEETMIND_LOG_LEVEL ?? 'warn' }, terminalSafeLog(pino.destination(2)));
-      });
-    // Privacy at rest: the store redacts what it writes with the same per-conversation sessions
-    // the router uses for remote models, so stored history and live requests share placeholders.
-    const redaction = new RedactionSessions();
-    this.store = Store.open(this.config.paths.dataDir, { redact: (text, conversationId) => redaction.for(conversationId).redactText(text) });
-    // The grammar and rules load in the background; until then every command is refused (fail closed).
-    useBaselineWasmCompiler();
-    this.policy = new DeferredPolicy(
-      loadDefaultPolicy({
-        userPolicyFile: join(this.config.paths.dataDir, USER_POLICY_FILE),
-        snapshot: policySnapshotLocation(this.config.paths.dataDir),
-        // A snapshot that does not verify is never used; it means tampering, corruption or a lost key, so it is said.
-        onSnapshot: (event) => {
-          if (event.kind === 'rejected') this.logger.warn({ path: event.path, reason: event.reason }, 'policy snapshot rejected; compiled the policy from its YAML instead');
-          else if (event.kind === 'write-failed') this.logger.debug({ path: event.path, reason: event.reason }, 'could not write the policy snapshot');
-        },
-        dataDir: this.config.paths.dataDir,
-        resolveHostTags: (host) => this.store.hosts.get(host)?.tags ?? [],
-      }),
-    );
-    let anchorWarned = false;
-    this.auditAnchor =
-      this.config.get(auditConfig).anchor === 'syslog'
-        ? new SyslogAnchor({
-            logId: auditLogId(this.config.paths.dataDir),
-            logger: options.syslogLogger,
-            // Once per process at warn level: a missing syslog fails every checkpoint alike.
-            onError: (err) => {
-              this.logger[anchorWarned ? 'debug' : 'warn']({ err: err.message }, 'could not anchor the audit head in the system log (audit.anchor: syslog)');
-              anchorWarned = true;
-            },
-          })
-        : null;
-    // A checkpoint follows every batch of appends (one request, one CLI step) and ends every process.
-    this.auditLog = new AuditLog(this.store.db, loadOrCreateAuditKey(this.config.paths.dataDir), {
-      onCheckpoint: this.auditAnchor ? (c) => this.auditAnchor?.anchor(c) : undefined,
-    });
-    signOnExit(this);
-    this.audit = {
-      record: (entry) => {
-        try {
-          this.auditLog.append(entry);
-        } catch (err) {
-          this.logger.error({ err, kind: entry.kind }, 'could not append to the audit log');
-        }
-      },
-    };
-    this.gate = new SafetyGate(this.policy, this.store.rememberedRules, this.audit);
-    this.inventory = new Inventory(this.store.hosts);
-    this.secrets = options.secrets ?? new KeyringSecretStore();
-    // Encrypted SSH keys unlock with a passphrase from the keychain only; none is ever stored elsewhere.
-    this.fleet = new Fleet(this.inventory, this.gate, { ssh: { passphrase: keychainPassphrases(this.secrets), connectTimeoutMs: this.config.get(sshConfig).connectTimeoutSeconds * 1000 }, audit: this.audit, passEnvironment: this.config.get(executionConfig).passEnvironment });
+    super(options);
     this.tools = new ToolRunner(
       new ToolRegistry(coreTools),
       this.fleet,
@@ -245,7 +139,7 @@ export class Core implements CoreFacade {
         internalDomains: privacy.internalDomains,
       };
     });
-    this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget, redaction, pseudonyms);
+    this.router = new ModelRouter(providers, llm, catalog, this.store.usage, this.budget, this.redaction, pseudonyms);
     const localOnlyTags = Object.entries(privacy.tags)
       .filter(([, mode]) => mode === 'local_only')
       .map(([tag]) => tag);
@@ -254,7 +148,7 @@ export class Core implements CoreFacade {
       : null;
     const engine: ChatEngine = this.modelEngine ?? offline;
     this.chatService = new ChatService(this.store.conversations, this.inventory, engine, undefined, this.audit);
-    this.approvals = new ApprovalService(this.store.approvals, this.gate, this.fleet, this.inventory, this.chatService, this.store.rememberedRules, this.audit);
+    this.conversations = this.chatService;
     this.mcp = new McpClientManager({
       file: new McpConfigFile(this.config.paths.configFile),
       state: this.store.mcpServers,
@@ -361,16 +255,6 @@ export class Core implements CoreFacade {
     this.retentionTimer.unref();
   }
 
-  /**
-   * Queues a pending approval (audited): what the agent's run_command, `fleetmind exec`
-   * and `POST /api/exec` do with an `ask` verdict. Nothing runs until the operator decides.
-   */
-  requestApproval(input: Omit<NewApproval, 'ttlMs'>): ApprovalRecord {
-    const approval = this.store.approvals.create({ ...input, ttlMs: APPROVAL_TTL_MS });
-    this.audit.record({ kind: 'approval', actor: input.requester, subject: input.command, data: { approvalId: approval.id, event: 'requested', hosts: input.hosts, category: input.category, reasons: input.reasons, purpose: input.purpose, policyVersion: input.policyVersion, expiresAt: approval.expiresAt } });
-    return approval;
-  }
-
   /** An approval (pending or decided, with its results once run) by id or unique prefix; throws ApprovalError. */
   showApproval(idOrPrefix: string): ApprovalView {
     return this.approvalView(this.approvals.resolve(idOrPrefix));
@@ -429,11 +313,6 @@ export class Core implements CoreFacade {
     return service;
   }
 
-  /** Resolves when the safety policy is loaded; rejects with the reason when it cannot be (a broken rule). */
-  async ready(): Promise<void> {
-    await this.gate.ready();
-  }
-
   chat(request: ChatRequest, options: ChatOptions = {}): Promise<ChatResponse> {
     return this.chatService.chat(request, options);
   }
@@ -453,29 +332,6 @@ export class Core implements CoreFacade {
     } catch (err) {
       return { ok: false, error: { code: 'unavailable', message: (err as Error).message } };
     }
-  }
-
-  approvalView(record: ApprovalRecord): ApprovalView {
-    let hosts: ReturnType<Inventory['list']> = [];
-    try {
-      hosts = this.inventory.select(record.hosts.join(','));
-    } catch {
-      hosts = [];
-    }
-    // Judged as it would run: the exact text when this process holds it (the stored one may be redacted).
-    const command = this.store.approvals.exactCommand(record.id) ?? record.command;
-    const verdicts = hosts.map((h) => this.gate.evaluate({ command, host: h.name, requester: 'view', tags: h.tags }));
-    // An MCP tool call is approved once; the server's allow list is its standing form.
-    const refusal = record.category === 'mcp' ? "an MCP tool call is approved once only; to always allow a tool, put it on its server's allow list" : rememberRefusal(command, verdicts);
-    const rememberable = refusal === null;
-    const runningAsRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    const rootHosts = hosts.filter((h) => (h.transport === 'local' ? runningAsRoot : h.user === 'root')).map((h) => h.name);
-    // Production hosts the command would change: approving needs their names typed (the approval service checks).
-    const typed = record.status === 'pending' ? hosts.flatMap((h, i) => (verdicts[i]?.decision === 'ask' && verdicts[i]?.confirmation === 'typed-host' ? [{ host: h.name, tag: verdicts[i]?.confirmationTag ?? 'production' }] : [])) : [];
-    const confirmation = typed.length > 0 ? { kind: 'typed-host' as const, hosts: typed.map((t) => t.host), reasons: typed.map((t) => `${t.host} is tagged ${t.tag}: type its name to approve`) } : null;
-    // The digest stays in the store and the audit log; the protocol's view has no field for it.
-    const { conversationId, requester, policyVersion, status, decidedAt, decisionReason, commandSha256: _digest, ...pending } = record;
-    return { ...pending, conversationId, requester, policyVersion, status, decidedAt, decisionReason, rememberable, notRememberable: refusal, rootHosts, confirmation };
   }
 
   listApprovals(): ApprovalList {
@@ -526,22 +382,7 @@ export class Core implements CoreFacade {
     };
   }
 
-  /**
-   * Signs a checkpoint for the rows this process appended since the last one (if any),
-   * and, on 'exit', writes the pending anchor synchronously. Never throws.
-   */
-  flushAudit(reason: Extract<AuditCheckpointReason, 'close' | 'exit'>): void {
-    if (this.store.db.open) {
-      try {
-        this.auditLog.flush(reason);
-      } catch (err) {
-        this.logger.error({ err }, 'could not write the closing audit checkpoint');
-      }
-    }
-    if (reason === 'exit') this.auditAnchor?.flushSync();
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     // Signed before anything asynchronous, so a caller that does not await close() still gets it.
     this.flushAudit('close');
     if (this.retentionTimer) clearInterval(this.retentionTimer);
@@ -551,11 +392,6 @@ export class Core implements CoreFacade {
     await this.alerts.stop();
     await this.metricsService?.stop();
     await this.mcp.close();
-    await this.fleet.close();
-    // Closing the fleet may have recorded cancelled executions.
-    this.flushAudit('close');
-    openCores.delete(this);
-    this.store.close();
-    await this.auditAnchor?.drain();
+    await super.close();
   }
 }

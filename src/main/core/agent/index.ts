@@ -7,4 +7,4 @@ export { classifyRequest, taskFor, type RequestKind } from './request-kind';
 export { pruneToFit, capToolResult, extractPinnedFacts, historyToModelMessages, PRUNED_TOOL_OUTPUT } from './context';
 export { buildSystemPrompt } from './system-prompt';
 export { ConversationEvents } from './conversation-events';
-export { ApprovalService, ApprovalError, MIN_ID_PREFIX, rememberRefusal, typedConfirmationError, type TypedHost, type ApprovalDecision, type RememberScope, type DecisionInput, type DecisionOutcome } from './approval-service';
+export { ApprovalService, ApprovalError, MIN_ID_PREFIX, rememberRefusal, typedConfirmationError, type TypedHost, type ApprovalDecision, type RememberScope, type DecisionInput, type DecisionOutcome } from '../approvals';

@@ -76,7 +76,7 @@ export function registerExecCommand(program: Command): void {
       const probe = await probeServer(dataDir);
       let ran: ExecResultLine[] = [];
       let local: typeof import('./exec-local') | null = null;
-      let core: import('../compose').Core | null = null;
+      let core: import('../fleet-core').FleetCore | null = null;
       if (probe.kind === 'server') {
         verbose(`exec via the server (socket ${probe.path})`);
         ran = await execViaServer(probe, { hosts: flags.hosts, command, argv, concurrency, timeoutMs }, on);

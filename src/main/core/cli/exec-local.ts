@@ -1,7 +1,7 @@
 import type { ApprovalView, ExecResultLine, TypedConfirmation } from '../../../shared/protocol';
 import { escapeControls, hasControls } from '../../../shared/text/escape-controls';
-import { ApprovalError } from '../agent';
-import { Core } from '../compose';
+import { ApprovalError } from '../approvals';
+import { FleetCore } from '../fleet-core';
 import { cliName } from '../config';
 import { fanOut, SelectorError } from '../fleet';
 import type { ApprovalRepository } from '../store';
@@ -23,7 +23,7 @@ export interface ExecRequest {
 }
 
 /** Selects the hosts (a bad selector is a UsageError) and fans the command out; results stream to onResult. */
-export async function execOnCore(core: Core, req: ExecRequest, on: { start: (hostCount: number) => void; result: (line: ExecResultLine) => void }): Promise<ExecResultLine[]> {
+export async function execOnCore(core: FleetCore, req: ExecRequest, on: { start: (hostCount: number) => void; result: (line: ExecResultLine) => void }): Promise<ExecResultLine[]> {
   let hosts;
   try {
     hosts = core.inventory.select(req.hosts);
@@ -43,8 +43,9 @@ export async function execOnCore(core: Core, req: ExecRequest, on: { start: (hos
   });
 }
 
-export function openCore(): Core {
-  return new Core();
+/** Exec needs the gate, the fleet and the approval queue only: not the agent, model clients or metrics. */
+export function openCore(): FleetCore {
+  return new FleetCore();
 }
 
 /** The held approval_required lines, with the message saying how it ended. */
@@ -83,7 +84,7 @@ export interface ApprovalDesk {
 }
 
 /** Decides with this process's core. */
-export function coreDesk(core: Core): ApprovalDesk {
+export function coreDesk(core: FleetCore): ApprovalDesk {
   return {
     approvals: core.store.approvals,
     decide: async (id, input) => {
@@ -103,7 +104,7 @@ export function coreDesk(core: Core): ApprovalDesk {
 }
 
 /** Decides through the running server (reads from `core`'s store); falls back to `core` when the server is gone. */
-export function serverDesk(dataDir: string, core: Core): ApprovalDesk {
+export function serverDesk(dataDir: string, core: FleetCore): ApprovalDesk {
   return {
     approvals: core.store.approvals,
     decide: async (id, input) => {

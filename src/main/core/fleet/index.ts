@@ -17,3 +17,4 @@ export { readKnownHostsChecked, hostKeysFor, displayPath, type CheckedKnownHosts
 export { parseSshConfig, type ImportedHost, type ImportResult } from './import/ssh-config';
 export { parseAnsibleInventory, expandHostPattern } from './import/ansible';
 export { FleetHosts, HostInputSchema, FleetRequestError, type HostInput, type ImportSummary, type ImportedHostKey } from './hosts-service';
+export { capRuns, commandRunFromLine, commandRunFromOutcome, commandRunFromGathered } from './command-runs';

@@ -16,7 +16,6 @@ export type { ToolDefinition, ToolKind, ToolOutput, HostTool, FleetTool, HostToo
 export { defineHostTool, defineFleetTool } from './tool';
 export { ToolRegistry, ToolRunner, type ToolSchema, type ToolCallOptions, type ToolCallOutcome, type ApprovalRequester } from './registry';
 export { runCommandTool } from './run-command';
-export { commandRunFromLine, commandRunFromOutcome, commandRunFromGathered } from './command-runs';
 export { toolsConfig } from './config';
 export { mcpToolDefinitions } from './mcp-tools';
 export { formatBytes, formatDuration } from './format';

@@ -5,7 +5,7 @@ import type { ApiError, CommandRun, ExecResultLine, Finding, Host, PendingApprov
 import { fanOut, HostConnectionError, mapBounded, SelectorError, TransportUnavailableError, type Fleet } from '../fleet';
 import { noAudit, type AuditSink, type PolicyVerdict, type SafetyGate } from '../safety';
 import type { NewApproval } from '../store';
-import { capRuns, commandRunFromGathered, commandRunFromLine } from './command-runs';
+import { capRuns, commandRunFromGathered, commandRunFromLine } from '../fleet';
 import type { HostTool, MetricsPort, ToolDefinition, ToolKind, ToolOutput } from './tool';
 
 export interface ToolSchema {

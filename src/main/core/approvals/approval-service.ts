@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { ApiError, ExecResultLine, Host, ToolCallRecord } from '../../../shared/protocol';
-import { mapBounded, SelectorError, type Fleet, type Inventory } from '../fleet';
+import type { ApiError, ChatResponse, ExecResultLine, Host, ToolCallRecord } from '../../../shared/protocol';
+import { commandRunFromLine, mapBounded, SelectorError, type Fleet, type Inventory } from '../fleet';
 import { findSecrets } from '../privacy';
 import { noAudit, rememberedVerdictOf, sameVerdict, type AuditSink, type PolicyVerdict, type RememberedVerdict, type SafetyGate } from '../safety';
 import type { ApprovalRecord, ApprovalRepository, RememberedRule, RememberedRuleRepository } from '../store';
-import type { ChatService } from './chat-service';
-import { commandRunFromLine } from '../tools';
 
 export type ApprovalDecision = 'approve' | 'deny';
 export type RememberScope = 'once' | 'host' | 'tag';
@@ -16,6 +14,14 @@ export class ApprovalError extends Error {
     super(error.message);
     this.name = 'ApprovalError';
   }
+}
+
+/**
+ * What a decided approval continues: the conversation that asked (the agent's chat service).
+ * Null when nothing continues: `fleetmind exec` queues approvals without loading the agent.
+ */
+export interface ConversationResumer {
+  resume(conversationId: string, note: { content: string; toolCalls: ToolCallRecord[] }): Promise<ChatResponse | null> | null;
 }
 
 export interface DecisionInput {
@@ -140,7 +146,7 @@ export class ApprovalService {
     private readonly gate: SafetyGate,
     private readonly fleet: Fleet,
     private readonly inventory: Inventory,
-    private readonly chat: ChatService,
+    private readonly chat: ConversationResumer,
     private readonly ruleStore: RememberedRuleRepository,
     private readonly audit: AuditSink = noAudit,
   ) {}

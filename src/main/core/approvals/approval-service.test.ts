@@ -4,7 +4,6 @@ import { Inventory, type Fleet } from '../fleet';
 import { isApprovedCommand, loadDefaultPolicy, SafetyGate, type ApprovedCommand, type AuditSink, type ShellPolicy } from '../safety';
 import { Store } from '../store';
 import { ApprovalError, ApprovalService, typedConfirmationError } from './approval-service';
-import type { ChatService } from './chat-service';
 
 describe('typedConfirmationError', () => {
   const hosts = ['web-1', 'web-2', 'dev-1'];
@@ -65,7 +64,7 @@ describe('ApprovalService on production hosts', () => {
         },
       }),
     } as unknown as Fleet;
-    service = new ApprovalService(store.approvals, gate, fleet, new Inventory(store.hosts), {} as ChatService, store.rememberedRules, audit);
+    service = new ApprovalService(store.approvals, gate, fleet, new Inventory(store.hosts), { resume: () => null }, store.rememberedRules, audit);
   });
   afterEach(() => store.close());
 

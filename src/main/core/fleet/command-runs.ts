@@ -1,5 +1,5 @@
 import { clipOutput, MAX_COMMAND_RUNS, type CommandRun, type ExecResultLine } from '../../../shared/protocol';
-import type { ExecOutcome, GatheredCommand } from '../fleet';
+import type { ExecOutcome, GatheredCommand } from './types';
 
 /**
  * The commands a tool call ran, per host, as the chat's tool-call cards show them: exit code,

@@ -9,6 +9,7 @@ import type { AlertList, AlertView, AuditPage, SilenceList } from '../src/shared
 import { repoRoot } from './helpers/build';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
 import { canSwitchUsers, probeAs } from './helpers/os-users';
+import { webhookPayload } from './helpers/alertmanager';
 
 const run = promisify(execFile);
 const BIN = join(repoRoot, 'bin', 'fleetmind');
@@ -39,17 +40,12 @@ describe('attacks on alerts through the built server', { timeout: 300_000 }, () 
     return (await res.json()) as AlertList;
   };
   const byFingerprint = async (fp: string) => (await list()).alerts.filter((a) => a.fingerprint === fp);
-  const payload = (status: 'firing' | 'resolved', alerts: Record<string, unknown>[]) => ({
-    version: '4',
-    groupKey: '{}:{alertname="Attack"}',
-    status,
-    receiver: 'fleetmind',
-    groupLabels: {},
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.example:9093',
-    alerts: alerts.map((a) => ({ status, labels: { alertname: 'Attack' }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'attack0000000000', ...a })),
-  });
+  const payload = (status: 'firing' | 'resolved', alerts: Record<string, unknown>[]) =>
+    webhookPayload(
+      status,
+      alerts.map((a) => ({ labels: { alertname: 'Attack' }, fingerprint: 'attack0000000000', ...a })),
+      { groupKey: '{}:{alertname="Attack"}' },
+    );
   const waitFor = async <T>(what: () => Promise<T | undefined | null | false>, tries = 120): Promise<T | undefined> => {
     for (let i = 0; i < tries; i++) {
       const v = await what();

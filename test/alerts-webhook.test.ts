@@ -8,24 +8,16 @@ import { ALERT_BODY_LIMIT_BYTES, MAX_ALERTS_PER_PAYLOAD, type AlertList, type Al
 import { repoRoot } from './helpers/build';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
 import { canSwitchUsers, probeAs } from './helpers/os-users';
+import { webhookPayload } from './helpers/alertmanager';
 
 const run = promisify(execFile);
 const BIN = join(repoRoot, 'bin', 'fleetmind');
 
 /** Alertmanager's webhook payload (version 4), as it posts it. */
-export function amPayload(status: 'firing' | 'resolved', alerts: Record<string, unknown>[], groupKey = '{}:{alertname="HighLoad"}') {
-  return {
-    version: '4',
-    groupKey,
-    truncatedAlerts: 0,
+function amPayload(status: 'firing' | 'resolved', alerts: Record<string, unknown>[], groupKey = '{}:{alertname="HighLoad"}') {
+  return webhookPayload(
     status,
-    receiver: 'fleetmind',
-    groupLabels: { alertname: 'HighLoad' },
-    commonLabels: { alertname: 'HighLoad' },
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.example:9093',
-    alerts: alerts.map((a) => ({
-      status,
+    alerts.map((a) => ({
       labels: { alertname: 'HighLoad', instance: 'localhost:9100', severity: 'critical', job: 'node' },
       annotations: { summary: 'load average above 8 for 5 minutes' },
       startsAt: '2026-03-01T10:00:00.000Z',
@@ -34,7 +26,8 @@ export function amPayload(status: 'firing' | 'resolved', alerts: Record<string, 
       fingerprint: 'f00dfeedcafe0001',
       ...a,
     })),
-  };
+    { groupKey, commonLabels: { alertname: 'HighLoad' } },
+  );
 }
 
 async function createToken(dataDir: string, scope: string): Promise<string> {

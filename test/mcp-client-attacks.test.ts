@@ -9,6 +9,7 @@ import { Core } from '../src/main/core/compose';
 import { describeEntry, TOOL_NAME } from '../src/main/core/mcp';
 import { MemorySecretStore } from '../src/main/core/secrets';
 import { repoRoot } from './helpers/build';
+import { isAlive, tempDirIn } from './helpers/processes';
 import { canSwitchUsers, cliAs, createSystemUser, probeAs, startServerAs } from './helpers/os-users';
 
 /**
@@ -38,20 +39,8 @@ afterEach(async () => {
   while (cores.length) await (cores.pop() as Core).close();
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
+const alive = isAlive;
+const tempDir = (prefix: string): string => tempDirIn(dirs, prefix);
 
 async function makeCore(servers: Record<string, unknown>, mcp: Record<string, unknown> = {}): Promise<{ core: Core; home: string; secrets: MemorySecretStore }> {
   const home = tempDir('fm-mcp-attack-');

@@ -7,6 +7,7 @@ import { Core } from '../src/main/core/compose';
 import { TOOL_NAME } from '../src/main/core/mcp';
 import { MemorySecretStore } from '../src/main/core/secrets';
 import { repoRoot } from './helpers/build';
+import { isAlive, tempDirIn } from './helpers/processes';
 import { startLlmServer, type LlmServer } from './fixtures/llm-server/index';
 
 /**
@@ -50,20 +51,8 @@ afterEach(async () => {
   }
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
+const alive = isAlive;
+const tempDir = (prefix: string): string => tempDirIn(dirs, prefix);
 
 interface MakeOptions {
   servers: Record<string, unknown>;

@@ -200,6 +200,25 @@ describe('approvals', () => {
     await until('connected again', () => status(core, 'h').state === 'connected');
     await expect(core.decideApproval(id, { decision: 'approve' }, 'test')).rejects.toThrow(/changed since this was requested/);
   }, 60_000);
+
+  it('trust does not carry over to a new launch line: once it is confirmed, its read-only tools ask again until trusted anew', async () => {
+    const { core, home } = await makeCore({ h: hostile() });
+    core.mcp.setTrust('h', true, 'test');
+    const trustedRun = await core.tools.call('h__look', { path: '/' }, { requester: 'test' });
+    expect(trustedRun.record.ok).toBe(true);
+    expect(trustedRun.approvals).toEqual([]);
+    writeFileSync(join(home, 'config.yaml'), JSON.stringify({ mcpServers: { h: hostile({ EXTRA: 'another program' }) }, mcpClient: { reconnectInitialMs: 100, reconnectMaxMs: 500 } }));
+    await core.mcp.reload();
+    await core.mcp.confirm('h', 'test', status(core, 'h').specSha256);
+    await until('connected again', () => status(core, 'h').state === 'connected');
+    expect(status(core, 'h')).toMatchObject({ confirmed: true, trusted: false });
+    const afterChange = await core.tools.call('h__look', { path: '/' }, { requester: 'test' });
+    expect(afterChange.approvals).toHaveLength(1);
+    // Confirming the same launch line again (nothing changed) keeps a trust given to it.
+    core.mcp.setTrust('h', true, 'test');
+    await core.mcp.confirm('h', 'test', status(core, 'h').specSha256);
+    expect(status(core, 'h').trusted).toBe(true);
+  }, 60_000);
 });
 
 describe('configuration and imports', () => {

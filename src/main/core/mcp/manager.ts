@@ -612,8 +612,13 @@ export class McpClientManager {
     if (expectedSpecSha256 !== undefined && expectedSpecSha256 !== spec) throw new McpConfigError('conflict', `what ${name} runs changed since it was shown; look again: ${describeEntry(entry)}`);
     const literal = literalSecrets(entry);
     if (literal.length) throw new McpConfigError('bad_request', `${literal.join(', ')} hold a literal secret; store it in the keychain and write \${keychain:NAME} instead`);
-    this.options.state.upsert(name, { enabled: true, confirmedSpecSha256: spec });
-    this.audit.record({ kind: 'settings', actor, subject: `mcp:${name}`, data: { event: 'mcp_server_confirmed', launch: describeEntry(entry), specSha256: spec } });
+    // Trust was given to the program it ran before: a different launch line (another binary,
+    // other arguments, other environment) starts untrusted, so its readOnlyHint ask again until
+    // the operator trusts it anew.
+    const previous = this.options.state.get(name);
+    const trustReset = previous !== null && previous.trusted && previous.confirmedSpecSha256 !== null && previous.confirmedSpecSha256 !== spec;
+    this.options.state.upsert(name, { enabled: true, confirmedSpecSha256: spec, ...(trustReset ? { trusted: false } : {}) });
+    this.audit.record({ kind: 'settings', actor, subject: `mcp:${name}`, data: { event: 'mcp_server_confirmed', launch: describeEntry(entry), specSha256: spec, ...(trustReset ? { trustReset: true } : {}) } });
     await this.reload();
   }
 

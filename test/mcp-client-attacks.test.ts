@@ -286,6 +286,19 @@ describe('processes', () => {
     cores.length = 0;
     await until('child and grandchild gone', () => !alive(child) && !alive(grandchild), 10_000);
   }, 60_000);
+
+  it('a grandchild outlives no crash either: once the server dies, what it started is stopped and the server comes back', async () => {
+    const pidFile = join(tempDir('fm-grand-'), 'pid');
+    const { core } = await makeCore({ h: hostile({ HOSTILE_PID_FILE: pidFile }) });
+    core.mcp.setTrust('h', true, 'test');
+    expect((await core.tools.call('h__spawn_child', {}, { requester: 'test' })).record.ok).toBe(true);
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    const child = status(core, 'h').pid!;
+    expect(alive(grandchild)).toBe(true);
+    process.kill(child, 'SIGKILL');
+    await until('the grandchild stopped after the crash', () => !alive(grandchild), 10_000);
+    await until('the reconnect', () => status(core, 'h').state === 'connected' && status(core, 'h').pid !== child);
+  }, 60_000);
 });
 
 describe('HTTP redirects', () => {

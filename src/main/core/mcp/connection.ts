@@ -66,6 +66,9 @@ function descendantsOf(root: number): ProcessId[] {
   return out;
 }
 
+/** How often a running server's process tree is looked at (a /proc walk, bounded at 1,000 processes). */
+const DESCENDANT_WATCH_MS = 5_000;
+
 function stopProcesses(processes: ProcessId[]): void {
   for (const p of processes) {
     if (startTime(p.pid) !== p.start) continue;
@@ -177,6 +180,19 @@ export class McpConnection {
     private readonly options: McpConnectionOptions,
   ) {}
 
+  /**
+   * The server's descendants as last seen (after each call, and every few seconds while it
+   * runs). A server that crashes leaves them reparented to init, where nothing would stop
+   * them; they are stopped when its connection ends, each checked by its start time.
+   */
+  private knownDescendants: ProcessId[] = [];
+  private descendantWatch: NodeJS.Timeout | null = null;
+
+  private noteDescendants(): void {
+    const pid = this.pid;
+    if (pid !== null) this.knownDescendants = descendantsOf(pid);
+  }
+
   /** The child's process id (stdio servers), for status and leak checks. */
   get pid(): number | null {
     return this.transport !== null && this.transport === this.stdio ? this.stdio.pid : null;
@@ -262,6 +278,7 @@ export class McpConnection {
       c.setNotificationHandler(PromptListChangedNotificationSchema, () => this.refresh(c, 'prompts'));
       this.client = client;
       this.transport = transport;
+      this.descendantWatch ??= setInterval(() => this.noteDescendants(), DESCENDANT_WATCH_MS).unref();
       await client.connect(transport, { timeout: this.options.limits.connectTimeoutMs });
       if (this.closing || this.client !== client) throw new Error('closed while connecting');
       this.serverInfo = client.getServerVersion() ?? null;
@@ -335,6 +352,8 @@ export class McpConnection {
     this.transport = null;
     void transport?.close().catch(() => undefined);
     this.connectedAt = null;
+    stopProcesses(this.knownDescendants);
+    this.knownDescendants = [];
     if (this.closing) return this.setState('closed');
     this.setState('failed', this.closeReason ?? this.explain(new Error(`MCP server ${this.name} closed the connection`)));
     this.scheduleReconnect();
@@ -407,7 +426,10 @@ export class McpConnection {
       throw new McpCallError('unavailable', `MCP server ${this.name} is not connected (${this.state}${this.lastError ? `: ${this.lastError}` : ''})`);
     }
     try {
-      return (await client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: timeoutMs, maxTotalTimeout: timeoutMs })) as CallToolResult;
+      const result = (await client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: timeoutMs, maxTotalTimeout: timeoutMs })) as CallToolResult;
+      // What a call started is known at once, not only at the next periodic look.
+      this.noteDescendants();
+      return result;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (signal?.aborted) throw new McpCallError('cancelled', `the call to ${this.name}/${tool} was cancelled`);
@@ -431,7 +453,10 @@ export class McpConnection {
     this.timer = null;
     const client = this.client;
     const transport = this.transport;
-    const descendants = this.pid !== null ? descendantsOf(this.pid) : [];
+    if (this.descendantWatch) clearInterval(this.descendantWatch);
+    this.descendantWatch = null;
+    const descendants = [...this.knownDescendants, ...(this.pid !== null ? descendantsOf(this.pid) : [])];
+    this.knownDescendants = [];
     this.client = null;
     this.transport = null;
     await client?.close().catch(() => undefined);

@@ -11,6 +11,7 @@ import { MemorySecretStore } from '../src/main/core/secrets';
 import { repoRoot } from './helpers/build';
 import { isAlive, tempDirIn } from './helpers/processes';
 import { canSwitchUsers, cliAs, createSystemUser, probeAs, startServerAs } from './helpers/os-users';
+import { until as poll } from './helpers/poll';
 
 /**
  * Attacks on the MCP client with a hostile fixture server (test/fixtures/mcp-servers/
@@ -57,15 +58,7 @@ async function makeCore(servers: Record<string, unknown>, mcp: Record<string, un
 const hostile = (env: Record<string, string> = {}) => ({ command: process.execPath, args: [HOSTILE], env });
 const status = (core: Core, name: string) => core.mcp.status().find((s) => s.name === name)!;
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> => poll(what, probe, timeoutMs, 50);
 
 describe('tool definitions: pins and names', () => {
   it('a bait and switch without list_changed never reaches the model or the policy; after a reconnect the switched tool is refused until accepted', async () => {
@@ -274,27 +267,26 @@ describe('processes', () => {
     expect(names.filter((n) => !['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'CONFIGURED', 'FROM_KEYCHAIN'].includes(n))).toEqual([]);
   }, 60_000);
 
-  it('a grandchild the server started is stopped with it', async () => {
+  /** A trusted hostile server that has started a long-lived grandchild (both alive). */
+  async function serverWithGrandchild(): Promise<{ core: Core; child: number; grandchild: number }> {
     const pidFile = join(tempDir('fm-grand-'), 'pid');
     const { core } = await makeCore({ h: hostile({ HOSTILE_PID_FILE: pidFile }) });
     core.mcp.setTrust('h', true, 'test');
     expect((await core.tools.call('h__spawn_child', {}, { requester: 'test' })).record.ok).toBe(true);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    const child = status(core, 'h').pid!;
     expect(alive(grandchild)).toBe(true);
+    return { core, child: status(core, 'h').pid!, grandchild };
+  }
+
+  it('a grandchild the server started is stopped with it', async () => {
+    const { core, child, grandchild } = await serverWithGrandchild();
     await core.close();
     cores.length = 0;
     await until('child and grandchild gone', () => !alive(child) && !alive(grandchild), 10_000);
   }, 60_000);
 
   it('a grandchild outlives no crash either: once the server dies, what it started is stopped and the server comes back', async () => {
-    const pidFile = join(tempDir('fm-grand-'), 'pid');
-    const { core } = await makeCore({ h: hostile({ HOSTILE_PID_FILE: pidFile }) });
-    core.mcp.setTrust('h', true, 'test');
-    expect((await core.tools.call('h__spawn_child', {}, { requester: 'test' })).record.ok).toBe(true);
-    const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    const child = status(core, 'h').pid!;
-    expect(alive(grandchild)).toBe(true);
+    const { core, child, grandchild } = await serverWithGrandchild();
     process.kill(child, 'SIGKILL');
     await until('the grandchild stopped after the crash', () => !alive(grandchild), 10_000);
     await until('the reconnect', () => status(core, 'h').state === 'connected' && status(core, 'h').pid !== child);

@@ -9,6 +9,7 @@ import { MemorySecretStore } from '../src/main/core/secrets';
 import { repoRoot } from './helpers/build';
 import { isAlive, tempDirIn } from './helpers/processes';
 import { startLlmServer, type LlmServer } from './fixtures/llm-server/index';
+import { until as poll } from './helpers/poll';
 
 /**
  * The MCP client with real third-party servers (@modelcontextprotocol/server-everything and
@@ -82,15 +83,7 @@ async function makeCore(options: MakeOptions): Promise<{ core: Core; home: strin
 const fixtureServer = (env: Record<string, string> = {}) => ({ command: process.execPath, args: [FIXTURE], env });
 const status = (core: Core, name: string) => core.mcp.status().find((s) => s.name === name)!;
 
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> => poll(what, probe, timeoutMs, 50);
 
 function auditRows(home: string, subject: string): { kind: string; data: Record<string, unknown> }[] {
   const db = new Database(join(home, 'fleetmind.db'), { readonly: true });

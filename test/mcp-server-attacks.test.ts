@@ -13,6 +13,7 @@ import { ensureBuilt, repoRoot } from './helpers/build';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
 import { canSwitchUsers, probeOne } from './helpers/os-users';
 import { webhookPayload } from './helpers/alertmanager';
+import { until as poll } from './helpers/poll';
 
 const run = promisify(execFile);
 const BIN = join(repoRoot, 'bin', 'fleetmind');
@@ -24,13 +25,7 @@ type ToolResult = { isError?: boolean; content?: { type: string; text?: string }
 const call = (id: number, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 const textOf = (r: ToolResult | undefined): string => (r?.content ?? []).map((c) => c.text ?? '').join('\n');
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<true> => poll(what, check, ms, 100);
 
 /** The JSON-RPC messages of an answer, whether it came as JSON or as Server-Sent Events. */
 function messagesOf(body: string, contentType: string): RpcMessage[] {

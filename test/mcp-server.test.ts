@@ -18,6 +18,7 @@ import { isAlive } from './helpers/processes';
 import { startBuiltServer, type RunningServer } from './helpers/built-server';
 import { canSwitchUsers, probeAs, probeOne } from './helpers/os-users';
 import { webhookPayload } from './helpers/alertmanager';
+import { until as poll } from './helpers/poll';
 
 const run = promisify(execFile);
 const BIN = join(repoRoot, 'bin', 'fleetmind');
@@ -38,13 +39,7 @@ function processesWith(marker: string): string[] {
   return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('pgrep'));
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<true> => poll(what, check, ms, 100);
 
 function stdioClient(home: string, capabilities: Record<string, unknown> = {}): { client: Client; transport: StdioClientTransport } {
   const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], env: { ...process.env, FLEETMIND_HOME: home } as Record<string, string>, stderr: 'pipe' });

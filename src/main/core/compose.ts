@@ -188,7 +188,7 @@ export class Core extends FleetCore implements CoreFacade {
         this.router.available
           ? {
               complete: async ({ system, user, alert, signal }) => {
-                const tags = alert.host ? (this.inventory.list().find((h) => h.name === alert.host)?.tags ?? []) : [];
+                const tags = alert.host ? (this.inventory.get(alert.host)?.tags ?? []) : [];
                 const localOnly = tags.some((t) => localOnlyTags.includes(t));
                 const answer = await this.router.complete(
                   { task: 'diagnosis', conversationId: `alert:${alert.fingerprint}`, localOnly },
@@ -199,7 +199,7 @@ export class Core extends FleetCore implements CoreFacade {
             }
           : null,
       similar: (alert) => this.store.alerts.similar(alert),
-      isHost: (name) => this.inventory.list().some((h) => h.name === name),
+      isHost: (name) => this.inventory.get(name) !== null,
       timeoutMs: config.interpretation.timeoutSeconds * 1000,
     });
     return new AlertService({
